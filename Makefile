@@ -1,0 +1,120 @@
+# tlsshim — build, tests and demo. `make demo` and `make test` do all the set-up
+# on a fresh Debian 12 machine (packages come from `make deps`).
+
+CC       ?= cc
+BUILD    := build
+BSSL_INC := /usr/include/android
+BSSL_LIB := /usr/lib/x86_64-linux-gnu/android
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+            -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -D_GNU_SOURCE -pthread \
+               -fno-strict-aliasing $(WARN) -MMD -MP
+INIH_LIB := /usr/lib/x86_64-linux-gnu/libinih.a
+
+# Packages the build, the tests and the demo need. Benchmarks add their own.
+DEB_PACKAGES := gcc make pkg-config android-libboringssl-dev libinih-dev \
+                libcriterion-dev openssl curl python3 nginx-light socat
+
+CONFIG_SRC   := $(wildcard config/*.c)
+PRELOAD_SRC  := $(wildcard shim/preload/*.c shim/preload/hooks/*.c)
+ENGINE_SRC   := $(wildcard shim/engine/*.c)
+LAUNCHER_SRC := $(wildcard shim/launcher/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+CONFIG_OBJ   := $(call obj,$(CONFIG_SRC))
+PRELOAD_OBJ  := $(call obj,$(PRELOAD_SRC))
+ENGINE_OBJ   := $(call obj,$(ENGINE_SRC))
+LAUNCHER_OBJ := $(call obj,$(LAUNCHER_SRC))
+
+PRELOAD  := $(BUILD)/libtlsshim.so
+ENGINE   := $(BUILD)/libtlsshim-engine.so
+LAUNCHER := $(BUILD)/tlsshim
+
+# Unit tests: tests/unit/test_NAME.c links the objects listed in UNIT_NAME.
+UNIT_TESTS    := $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_config   := $(CONFIG_OBJ)
+UNIT_engine   := $(ENGINE_OBJ) $(CONFIG_OBJ)
+UNIT_resolver := $(BUILD)/obj/shim/preload/resolver.o
+UNIT_fdtable  := $(BUILD)/obj/shim/preload/fdtable.o
+UNIT_BINS     := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
+
+# Test programs (plaintext clients and servers we run under the library).
+TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
+
+.PHONY: all deps test unit integration demo clean format check-calls
+.SECONDEXPANSION:
+
+all: $(PRELOAD) $(ENGINE) $(LAUNCHER) check-calls
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -c $< -o $@
+
+# The engine is the only code that sees BoringSSL's headers.
+$(BUILD)/obj/shim/engine/%.o: shim/engine/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -isystem $(BSSL_INC) -c $< -o $@
+
+# The preload has no link-time dependency on libssl/libcrypto. inih is linked
+# statically and its symbols hidden, so a program's own inih is not disturbed.
+$(PRELOAD): $(PRELOAD_OBJ) $(CONFIG_OBJ)
+	$(CC) -shared -o $@ $^ $(INIH_LIB) -Wl,--exclude-libs,ALL -Wl,-z,defs \
+	      -Wl,-z,now -ldl -pthread
+
+$(ENGINE): $(ENGINE_OBJ) $(CONFIG_OBJ) shim/engine/engine.map
+	$(CC) -shared -o $@ $(ENGINE_OBJ) $(CONFIG_OBJ) $(INIH_LIB) \
+	      -Wl,--version-script=shim/engine/engine.map -Wl,-z,defs \
+	      -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) -lssl -lcrypto -pthread
+
+$(LAUNCHER): $(LAUNCHER_OBJ) $(CONFIG_OBJ)
+	$(CC) -o $@ $^ $(INIH_LIB) -pthread
+
+# Inside the library every hooked name must be reached through the resolved
+# real pointer; a direct call would re-enter the hooks.
+check-calls:
+	@tests/check-direct-calls.sh shim/preload
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $$(UNIT_$$*)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BASE_CFLAGS) -isystem $(BSSL_INC) -o $@ $< $(UNIT_$*) \
+	      $(INIH_LIB) -lcriterion -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) \
+	      -lssl -lcrypto -ldl -pthread
+
+$(BUILD)/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "make deps: all packages present"; fi
+
+unit: all $(UNIT_BINS)
+	@tests/run-unit.sh $(UNIT_BINS)
+
+integration: all $(TEST_PROGRAMS)
+	@tests/integration/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TEST_PROGRAMS)
+	@tests/run-all.sh $(UNIT_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(TEST_PROGRAMS)
+	@tests/demo/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,226 @@
+// conn.c — the life of a connection: creation, the steps from TCP connect to
+// a verified TLS session, failure, and release.
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "real.h"
+#include "runtime.h"
+
+static void conn_release(struct ts_fdentry *entry) {
+  struct ts_conn *conn = (struct ts_conn *)entry;
+  if (conn->tls != NULL) {
+    conn->engine->tls_free(conn->tls);
+  }
+  pthread_mutex_destroy(&conn->lock);
+  free(conn);
+}
+
+static void format_peer(const struct sockaddr *peer, char *out, size_t len) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (peer != NULL && peer->sa_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+    snprintf(out, len, "%s:%u", host, port);
+  } else if (peer != NULL && peer->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)peer;
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+    snprintf(out, len, "[%s]:%u", host, port);
+  } else {
+    snprintf(out, len, "?");
+  }
+}
+
+struct ts_conn *ts_conn_new(enum ts_role role, const struct ts_rule *rule,
+                            const struct sockaddr *peer, const char *verify_name,
+                            int app_nonblock, enum ts_conn_state state) {
+  struct ts_conn *conn = calloc(1, sizeof(*conn));
+  if (conn == NULL) {
+    return NULL;
+  }
+  atomic_init(&conn->entry.refs, 1);
+  conn->entry.release = conn_release;
+  pthread_mutex_init(&conn->lock, NULL);
+  conn->role = role;
+  conn->rule = rule;
+  conn->state = state;
+  conn->want = TS_IO_WANT_WRITE;
+  conn->app_nonblock = app_nonblock;
+  format_peer(peer, conn->peer, sizeof(conn->peer));
+  snprintf(conn->label, sizeof(conn->label), "[%s:%s] %s",
+           role == TS_ROLE_CLIENT ? "client" : "server", rule->name,
+           conn->peer);
+  if (verify_name != NULL) {
+    snprintf(conn->verify_name, sizeof(conn->verify_name), "%s", verify_name);
+  }
+  return conn;
+}
+
+struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
+                               const struct ts_rule *rule,
+                               const struct sockaddr *peer,
+                               const char *verify_name,
+                               enum ts_conn_state state, int *out_err) {
+  int flags = TS_REAL(fcntl)(fd, F_GETFL);
+  if (flags < 0) {
+    *out_err = -errno;
+    return NULL;
+  }
+  struct ts_conn *conn = ts_conn_new(role, rule, peer, verify_name,
+                                     (flags & O_NONBLOCK) != 0, state);
+  if (conn == NULL) {
+    *out_err = -ENOMEM;
+    return NULL;
+  }
+  if (((flags & O_NONBLOCK) == 0 &&
+       TS_REAL(fcntl)(fd, F_SETFL, flags | O_NONBLOCK) < 0) ||
+      !ts_fdtable_insert(fd, &conn->entry)) {
+    *out_err = errno == 0 ? -EMFILE : -errno;
+    ts_conn_put(conn);
+    return NULL;
+  }
+  return conn;
+}
+
+struct ts_conn *ts_conn_get(int fd) {
+  return (struct ts_conn *)ts_fdtable_get(fd);
+}
+
+void ts_conn_put(struct ts_conn *conn) {
+  ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
+}
+
+void ts_conn_fail_locked(struct ts_conn *conn, int fd, int err,
+                         const char *reason) {
+  if (conn->state == TS_CONN_FAILED) {
+    return;
+  }
+  conn->state = TS_CONN_FAILED;
+  conn->fail_errno = err;
+  conn->error_pending = 1;
+  if (reason != NULL) {
+    ts_log_error("%s: %s", conn->label, reason);
+  }
+  // The peer must see the end of a connection we refuse to use; nothing of
+  // the program's is ever sent on it.
+  TS_REAL(shutdown)(fd, SHUT_RDWR);
+}
+
+int ts_conn_fail_engine_locked(struct ts_conn *conn, int fd) {
+  int err = ECONNRESET;
+  const char *reason = conn->engine->error(conn->tls, &err);
+  ts_log_info("%s: connection failed: %s", conn->label, reason);
+  ts_conn_fail_locked(conn, fd, err, NULL);
+  return -err;
+}
+
+// step_connecting checks, without blocking, whether the TCP connect finished.
+static int step_connecting(struct ts_conn *conn, int fd) {
+  struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+  int ready = TS_REAL(poll)(&pfd, 1, 0);
+  if (ready == 0) {
+    conn->want = TS_IO_WANT_WRITE;
+    return -EAGAIN;
+  }
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (ready < 0 || TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+    err = errno;
+  }
+  if (err != 0) {
+    ts_log_debug("%s: connect failed: %s", conn->label, strerror(err));
+    ts_conn_fail_locked(conn, fd, err, NULL);
+    // The kernel has reported this error itself; SO_ERROR must not repeat it.
+    conn->error_pending = 0;
+    return -err;
+  }
+  conn->state = TS_CONN_HANDSHAKE;
+  return 0;
+}
+
+// handshake_errno is what the program sees when TLS cannot be established:
+// a client's connect is refused, a server's accepted connection is reset.
+static int handshake_errno(const struct ts_conn *conn) {
+  return conn->role == TS_ROLE_CLIENT ? ECONNREFUSED : ECONNRESET;
+}
+
+static int start_tls(struct ts_conn *conn, int fd) {
+  struct ts_tls_ctx *ctx = ts_runtime_ctx(conn->rule);
+  const struct ts_engine *engine = ts_runtime_engine();
+  char err[512];
+  if (ctx == NULL || engine == NULL) {
+    ts_conn_fail_locked(conn, fd, handshake_errno(conn),
+                        "TLS is unavailable (see the previous error); "
+                        "connection refused");
+    return -conn->fail_errno;
+  }
+  conn->tls = engine->tls_new(
+      ctx, conn->role == TS_ROLE_CLIENT ? conn->verify_name : NULL, conn->peer,
+      err, sizeof(err));
+  if (conn->tls == NULL) {
+    ts_conn_fail_locked(conn, fd, handshake_errno(conn), err);
+    return -conn->fail_errno;
+  }
+  conn->engine = engine;
+  return 0;
+}
+
+static int step_handshake(struct ts_conn *conn, int fd) {
+  if (conn->tls == NULL && start_tls(conn, fd) < 0) {
+    return -conn->fail_errno;
+  }
+  enum ts_io io = conn->engine->handshake(conn->tls, fd);
+  char reason[600];
+  int engine_errno = 0;
+  switch (io) {
+    case TS_IO_DONE:
+      conn->state = TS_CONN_OPEN;
+      if (ts_log_enabled(TS_LOG_INFO)) {
+        char desc[400];
+        conn->engine->describe(conn->tls, desc, sizeof(desc));
+        ts_log_info("%s: TLS established: %s", conn->label, desc);
+      }
+      return 0;
+    case TS_IO_WANT_READ:
+    case TS_IO_WANT_WRITE:
+      conn->want = io;
+      return -EAGAIN;
+    case TS_IO_CLOSED:
+    case TS_IO_FAILED:
+    default:
+      snprintf(reason, sizeof(reason), "handshake failed: %s",
+               conn->engine->error(conn->tls, &engine_errno));
+      ts_conn_fail_locked(conn, fd, handshake_errno(conn), reason);
+      return -conn->fail_errno;
+  }
+}
+
+int ts_conn_step_locked(struct ts_conn *conn, int fd) {
+  switch (conn->state) {
+    case TS_CONN_CONNECTING: {
+      int r = step_connecting(conn, fd);
+      if (r < 0) {
+        return r;
+      }
+      return step_handshake(conn, fd);
+    }
+    case TS_CONN_HANDSHAKE:
+      return step_handshake(conn, fd);
+    case TS_CONN_OPEN:
+      return 0;
+    case TS_CONN_FAILED:
+    default:
+      return -conn->fail_errno;
+  }
+}

@@ -1,0 +1,351 @@
+// conn_io.c — the program's reads and writes on a TLS connection, with the
+// blocking behaviour the program asked for emulated over a non-blocking
+// socket: try under the lock, unlock, poll, retry.
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn.h"
+#include "log.h"
+#include "real.h"
+
+// A blocking connect whose program set no SO_SNDTIMEO still gives up on a
+// peer that accepts TCP but never completes the TLS handshake.
+#define HANDSHAKE_TIMEOUT_MS 30000
+
+// How long close() and shutdown() wait for buffered ciphertext to leave.
+#define CLOSE_FLUSH_TIMEOUT_MS 2000
+
+// A waiting thread re-checks the TLS layer at least this often: another
+// thread may have pulled the bytes it waits for out of the kernel (a poll()
+// on the same socket), and the kernel would then never wake it.
+#define WAIT_SLICE_MS 250
+
+struct deadline {
+  int64_t at_ms;  // CLOCK_MONOTONIC; meaningful when |set|
+  int set;
+};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline_in(struct deadline *dl, int64_t ms) {
+  dl->set = 1;
+  dl->at_ms = now_ms() + ms;
+}
+
+// deadline_from_timeout reads the program's SO_RCVTIMEO or SO_SNDTIMEO;
+// without one the deadline is |fallback_ms| (or none when it is 0).
+static void deadline_from_timeout(struct deadline *dl, int fd, int optname,
+                                  int64_t fallback_ms) {
+  struct timeval tv = {0, 0};
+  socklen_t len = sizeof(tv);
+  dl->set = 0;
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, optname, &tv, &len) == 0 &&
+      (tv.tv_sec > 0 || tv.tv_usec > 0)) {
+    deadline_in(dl, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+  } else if (fallback_ms > 0) {
+    deadline_in(dl, fallback_ms);
+  }
+}
+
+// wait_for polls |fd| for |events| until ready, the deadline, or a slice.
+// Returns 0 (look again), -ETIMEDOUT, or -errno (EINTR included).
+static int wait_for(int fd, short events, const struct deadline *dl) {
+  int timeout = WAIT_SLICE_MS;
+  if (dl->set) {
+    int64_t left = dl->at_ms - now_ms();
+    if (left <= 0) {
+      return -ETIMEDOUT;
+    }
+    if (left < timeout) {
+      timeout = (int)left;
+    }
+  }
+  struct pollfd pfd = {.fd = fd, .events = events};
+  if (TS_REAL(poll)(&pfd, 1, timeout) < 0) {
+    return -errno;
+  }
+  return 0;
+}
+
+static short want_events(const struct ts_conn *conn) {
+  short events = conn->want == TS_IO_WANT_READ ? POLLIN : POLLOUT;
+  if (conn->tls != NULL && conn->engine->has_output(conn->tls)) {
+    events |= POLLOUT;
+  }
+  return events;
+}
+
+// advance_locked brings |conn| to the open state or says why it is not.
+static int advance_locked(struct ts_conn *conn, int fd, short *out_events) {
+  if (conn->state == TS_CONN_FAILED) {
+    conn->error_pending = 0;
+    return -conn->fail_errno;
+  }
+  if (conn->state != TS_CONN_OPEN) {
+    int r = ts_conn_step_locked(conn, fd);
+    if (r == -EAGAIN) {
+      *out_events = want_events(conn);
+    } else if (r < 0) {
+      conn->error_pending = 0;  // reported by this call
+    }
+    return r;
+  }
+  return 0;
+}
+
+static ssize_t recv_once_locked(struct ts_conn *conn, int fd, void *buf,
+                                size_t len, int peek, short *out_events) {
+  if (conn->peer_closed) {
+    return 0;
+  }
+  int r = advance_locked(conn, fd, out_events);
+  if (r < 0) {
+    return r;
+  }
+  conn->used = 1;
+  // Our own unsent bytes may be what the peer waits for before answering.
+  if (conn->engine->has_output(conn->tls) &&
+      conn->engine->flush(conn->tls, fd) == TS_IO_FAILED) {
+    return ts_conn_fail_engine_locked(conn, fd);
+  }
+  size_t n = 0;
+  enum ts_io io = conn->engine->read(conn->tls, fd, buf, len, peek, &n);
+  switch (io) {
+    case TS_IO_DONE:
+      return (ssize_t)n;
+    case TS_IO_CLOSED:
+      conn->peer_closed = 1;
+      return 0;
+    case TS_IO_WANT_READ:
+    case TS_IO_WANT_WRITE:
+      conn->want = io;
+      *out_events = want_events(conn);
+      return -EAGAIN;
+    case TS_IO_FAILED:
+    default:
+      return ts_conn_fail_engine_locked(conn, fd);
+  }
+}
+
+ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
+                     int flags) {
+  int peek = (flags & MSG_PEEK) != 0;
+  int waitall = (flags & MSG_WAITALL) != 0 && !peek;
+  size_t got = 0;
+  struct deadline dl = {0, 0};
+  int have_deadline = 0;
+  if (len == 0) {
+    return 0;
+  }
+  for (;;) {
+    short events = POLLIN;
+    pthread_mutex_lock(&conn->lock);
+    ssize_t r = recv_once_locked(conn, fd, (char *)buf + got, len - got, peek,
+                                 &events);
+    int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
+    pthread_mutex_unlock(&conn->lock);
+    if (r > 0) {
+      got += (size_t)r;
+      if (!waitall || got == len) {
+        return (ssize_t)got;
+      }
+      continue;
+    }
+    if (r == 0 || (r < 0 && got > 0 && (r != -EAGAIN || nonblock))) {
+      return (ssize_t)got;
+    }
+    if (r != -EAGAIN) {
+      return r;
+    }
+    if (nonblock) {
+      return -EAGAIN;
+    }
+    if (!have_deadline) {
+      deadline_from_timeout(&dl, fd, SO_RCVTIMEO, 0);
+      have_deadline = 1;
+    }
+    int w = wait_for(fd, events, &dl);
+    if (w < 0) {
+      if (got > 0) {
+        return (ssize_t)got;
+      }
+      return w == -ETIMEDOUT ? -EAGAIN : w;
+    }
+  }
+}
+
+static ssize_t send_once_locked(struct ts_conn *conn, int fd, const void *buf,
+                                size_t len, short *out_events) {
+  if (conn->shut_wr) {
+    return -EPIPE;
+  }
+  int r = advance_locked(conn, fd, out_events);
+  if (r < 0) {
+    return r;
+  }
+  conn->used = 1;
+  size_t n = 0;
+  enum ts_io io = conn->engine->write(conn->tls, fd, buf, len, &n);
+  switch (io) {
+    case TS_IO_DONE:
+      return (ssize_t)n;
+    case TS_IO_WANT_READ:
+    case TS_IO_WANT_WRITE:
+      conn->want = io;
+      *out_events = want_events(conn);
+      return -EAGAIN;
+    case TS_IO_CLOSED:
+      return -EPIPE;
+    case TS_IO_FAILED:
+    default:
+      return ts_conn_fail_engine_locked(conn, fd);
+  }
+}
+
+ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf,
+                     size_t len, int flags) {
+  size_t sent = 0;
+  struct deadline dl = {0, 0};
+  int have_deadline = 0;
+  if (len == 0) {
+    return 0;
+  }
+  while (sent < len) {
+    short events = POLLOUT;
+    pthread_mutex_lock(&conn->lock);
+    ssize_t r = send_once_locked(conn, fd, (const char *)buf + sent,
+                                 len - sent, &events);
+    int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
+    pthread_mutex_unlock(&conn->lock);
+    if (r > 0) {
+      sent += (size_t)r;
+      continue;
+    }
+    if (r != -EAGAIN) {
+      return sent > 0 ? (ssize_t)sent : r;
+    }
+    if (nonblock) {
+      return sent > 0 ? (ssize_t)sent : -EAGAIN;
+    }
+    if (!have_deadline) {
+      deadline_from_timeout(&dl, fd, SO_SNDTIMEO, 0);
+      have_deadline = 1;
+    }
+    int w = wait_for(fd, events, &dl);
+    if (w < 0) {
+      if (sent > 0) {
+        return (ssize_t)sent;
+      }
+      return w == -ETIMEDOUT ? -EAGAIN : w;
+    }
+  }
+  return (ssize_t)sent;
+}
+
+int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
+  struct deadline dl;
+  deadline_from_timeout(&dl, fd, SO_SNDTIMEO, HANDSHAKE_TIMEOUT_MS);
+  for (;;) {
+    pthread_mutex_lock(&conn->lock);
+    int r = ts_conn_step_locked(conn, fd);
+    short events = want_events(conn);
+    if (r < 0 && r != -EAGAIN) {
+      conn->error_pending = 0;  // connect() itself reports it
+    }
+    pthread_mutex_unlock(&conn->lock);
+    if (r != -EAGAIN) {
+      return r;
+    }
+    int w = wait_for(fd, events, &dl);
+    if (w == -ETIMEDOUT) {
+      pthread_mutex_lock(&conn->lock);
+      ts_conn_fail_locked(conn, fd, ETIMEDOUT,
+                          "handshake failed: timed out waiting for the peer");
+      conn->error_pending = 0;
+      pthread_mutex_unlock(&conn->lock);
+      return -ETIMEDOUT;
+    }
+    if (w < 0) {
+      return w;  // EINTR: like connect(), the attempt goes on in the background
+    }
+  }
+}
+
+// flush_bounded sends what the engine holds, waiting up to |timeout_ms|.
+static void flush_bounded(struct ts_conn *conn, int fd, int64_t timeout_ms) {
+  struct deadline dl;
+  deadline_in(&dl, timeout_ms);
+  for (;;) {
+    pthread_mutex_lock(&conn->lock);
+    enum ts_io io = TS_IO_DONE;
+    if (conn->tls != NULL && conn->state != TS_CONN_FAILED) {
+      io = conn->engine->flush(conn->tls, fd);
+    }
+    pthread_mutex_unlock(&conn->lock);
+    if (io != TS_IO_WANT_WRITE || wait_for(fd, POLLOUT, &dl) < 0) {
+      return;
+    }
+  }
+}
+
+// send_close_notify_locked queues close_notify once, if the session is open.
+static void send_close_notify_locked(struct ts_conn *conn, int fd) {
+  if (conn->state == TS_CONN_OPEN && !conn->shut_wr) {
+    if (conn->engine->close_notify(conn->tls, fd) == TS_IO_FAILED) {
+      ts_log_debug("%s: close_notify not sent", conn->label);
+    }
+  }
+  conn->shut_wr = 1;
+}
+
+int ts_conn_shutdown(struct ts_conn *conn, int fd, int how) {
+  if (how == SHUT_WR || how == SHUT_RDWR) {
+    pthread_mutex_lock(&conn->lock);
+    send_close_notify_locked(conn, fd);
+    pthread_mutex_unlock(&conn->lock);
+    // The alert must leave before the kernel's FIN.
+    flush_bounded(conn, fd, CLOSE_FLUSH_TIMEOUT_MS);
+  }
+  if (how == SHUT_RD || how == SHUT_RDWR) {
+    pthread_mutex_lock(&conn->lock);
+    conn->peer_closed = 1;
+    pthread_mutex_unlock(&conn->lock);
+  }
+  return TS_REAL(shutdown)(fd, how) == 0 ? 0 : -errno;
+}
+
+void ts_conn_close_last(struct ts_conn *conn, int fd) {
+  pthread_mutex_lock(&conn->lock);
+  int used = conn->used;
+  if (used) {
+    send_close_notify_locked(conn, fd);
+  }
+  pthread_mutex_unlock(&conn->lock);
+  if (used) {
+    flush_bounded(conn, fd, CLOSE_FLUSH_TIMEOUT_MS);
+  }
+}
+
+int ts_conn_pending_bytes(struct ts_conn *conn, int fd) {
+  short events = 0;
+  int pending = 0;
+  pthread_mutex_lock(&conn->lock);
+  if (advance_locked(conn, fd, &events) == 0 && !conn->peer_closed) {
+    if (conn->engine->pending(conn->tls) == 0) {
+      char byte;
+      size_t n = 0;
+      // A peek decrypts what the kernel holds without consuming it.
+      (void)conn->engine->read(conn->tls, fd, &byte, 1, 1, &n);
+    }
+    pending = (int)conn->engine->pending(conn->tls);
+  }
+  pthread_mutex_unlock(&conn->lock);
+  return pending;
+}

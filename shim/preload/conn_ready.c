@@ -1,0 +1,141 @@
+// conn_ready.c — readiness that tells the truth (DESIGN.md constraint 3).
+//
+// A TLS socket is readable for the program when decrypted bytes are waiting
+// (maybe inside BoringSSL while the kernel socket is empty), or at the end of
+// the stream; it is not readable because a session ticket or half a record
+// arrived. It is writable once the handshake is done and our own buffered
+// ciphertext has left. While the handshake runs, the kernel is asked for what
+// the handshake needs, whatever the program waits for.
+#include <errno.h>
+#include <poll.h>
+
+#include "conn.h"
+
+#define ERROR_EVENTS (POLLERR | POLLHUP)
+
+static uint32_t failed_events(uint32_t events) {
+  return ERROR_EVENTS | (events & (POLLIN | POLLOUT | POLLRDHUP));
+}
+
+static uint32_t handshake_interest(const struct ts_conn *conn) {
+  if (conn->state == TS_CONN_CONNECTING) {
+    return POLLOUT;
+  }
+  if (conn->tls == NULL) {
+    // A client sends first; a server waits for the ClientHello.
+    return conn->role == TS_ROLE_CLIENT ? POLLOUT : POLLIN;
+  }
+  if (conn->engine->has_output(conn->tls) || conn->want == TS_IO_WANT_WRITE) {
+    return POLLOUT;
+  }
+  return POLLIN;
+}
+
+uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
+                               uint32_t *out_kernel) {
+  uint32_t ready = 0;
+  uint32_t kernel = 0;
+  pthread_mutex_lock(&conn->lock);
+  switch (conn->state) {
+    case TS_CONN_CONNECTING:
+    case TS_CONN_HANDSHAKE:
+      kernel = handshake_interest(conn);
+      break;
+    case TS_CONN_OPEN:
+      kernel = events & (POLLIN | POLLOUT | POLLRDHUP);
+      if (conn->engine->has_output(conn->tls)) {
+        kernel |= POLLOUT;
+      }
+      if ((events & POLLIN) &&
+          (conn->peer_closed || conn->engine->pending(conn->tls) > 0)) {
+        ready |= POLLIN;
+      }
+      break;
+    case TS_CONN_FAILED:
+    default:
+      ready = failed_events(events);
+      break;
+  }
+  pthread_mutex_unlock(&conn->lock);
+  *out_kernel = kernel;
+  return ready;
+}
+
+// readable_locked tells whether a read would return data or end of stream
+// now, decrypting what the kernel holds if need be.
+static uint32_t readable_locked(struct ts_conn *conn, int fd,
+                                uint32_t events) {
+  if (conn->peer_closed || conn->engine->pending(conn->tls) > 0) {
+    return POLLIN;
+  }
+  char byte;
+  size_t n = 0;
+  enum ts_io io = conn->engine->read(conn->tls, fd, &byte, 1, 1, &n);
+  switch (io) {
+    case TS_IO_DONE:
+      return POLLIN;
+    case TS_IO_CLOSED:
+      conn->peer_closed = 1;
+      return POLLIN | (events & POLLRDHUP);
+    case TS_IO_FAILED:
+      (void)ts_conn_fail_engine_locked(conn, fd);
+      return failed_events(events);
+    case TS_IO_WANT_READ:
+    case TS_IO_WANT_WRITE:
+    default:
+      return 0;
+  }
+}
+
+static uint32_t open_events_locked(struct ts_conn *conn, int fd,
+                                   uint32_t events, uint32_t kernel_revents,
+                                   int just_opened) {
+  uint32_t out = 0;
+  if (conn->engine->has_output(conn->tls) && (kernel_revents & POLLOUT)) {
+    if (conn->engine->flush(conn->tls, fd) == TS_IO_FAILED) {
+      return readable_locked(conn, fd, events) | failed_events(events);
+    }
+  }
+  if ((events & POLLOUT) && !conn->engine->has_output(conn->tls) &&
+      ((kernel_revents & POLLOUT) || just_opened)) {
+    out |= POLLOUT;
+  }
+  if (events & POLLIN) {
+    if (conn->peer_closed || conn->engine->pending(conn->tls) > 0 ||
+        (kernel_revents & (POLLIN | ERROR_EVENTS)) || just_opened) {
+      out |= readable_locked(conn, fd, events);
+    }
+  }
+  if (conn->state == TS_CONN_FAILED) {
+    return failed_events(events);
+  }
+  out |= kernel_revents & (ERROR_EVENTS | (events & POLLRDHUP));
+  return out;
+}
+
+uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
+                                uint32_t kernel_revents) {
+  uint32_t out = 0;
+  pthread_mutex_lock(&conn->lock);
+  int just_opened = 0;
+  if ((conn->state == TS_CONN_CONNECTING ||
+       conn->state == TS_CONN_HANDSHAKE) &&
+      kernel_revents != 0) {
+    just_opened = ts_conn_step_locked(conn, fd) == 0;
+  }
+  switch (conn->state) {
+    case TS_CONN_OPEN:
+      out = open_events_locked(conn, fd, events, kernel_revents, just_opened);
+      break;
+    case TS_CONN_FAILED:
+      out = failed_events(events);
+      break;
+    case TS_CONN_CONNECTING:
+    case TS_CONN_HANDSHAKE:
+    default:
+      out = 0;  // the handshake consumed the event; wait again
+      break;
+  }
+  pthread_mutex_unlock(&conn->lock);
+  return out;
+}

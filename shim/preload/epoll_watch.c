@@ -1,0 +1,423 @@
+// epoll_watch.c — the bookkeeping behind epoll for TLS descriptors.
+#include "epoll_watch.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn.h"
+#include "real.h"
+
+// Kernel registrations of TLS descriptors carry TAG | generation | slot. No
+// user-space pointer or small integer a program stores has these top bits.
+#define TAG 0xB1A5000000000000ULL
+#define TAG_MASK 0xFFFF000000000000ULL
+
+// Flags of the program's that shape the kernel registration itself.
+#define MODE_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP)
+
+struct watch {
+  int fd;                  // -1 when the slot is free
+  uint16_t generation;     // tells a stale kernel event from a live one
+  struct ts_conn *conn;    // a reference held by the watch
+  uint32_t app_events;     // what the program registered, flags included
+  epoll_data_t app_data;   // what the program gets back
+  uint32_t registered;     // what the kernel holds now (0: disarmed)
+  int fired;               // EPOLLONESHOT delivered; wait for the next MOD
+};
+
+struct epset {
+  struct watch *watches;
+  size_t capacity;
+  size_t used;
+};
+
+static pthread_mutex_t ep_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct epset **sets;  // indexed by the epoll descriptor
+static size_t num_sets;
+static atomic_int total_watches;
+
+int ts_epoll_tracking(void) { return atomic_load(&total_watches) > 0; }
+
+static struct epset *set_of(int epfd, int create) {
+  if (epfd < 0) {
+    return NULL;
+  }
+  if ((size_t)epfd >= num_sets) {
+    if (!create) {
+      return NULL;
+    }
+    size_t n = (size_t)epfd + 16;
+    struct epset **grown = realloc(sets, n * sizeof(*grown));
+    if (grown == NULL) {
+      return NULL;
+    }
+    memset(grown + num_sets, 0, (n - num_sets) * sizeof(*grown));
+    sets = grown;
+    num_sets = n;
+  }
+  if (sets[epfd] == NULL && create) {
+    sets[epfd] = calloc(1, sizeof(struct epset));
+  }
+  return sets[epfd];
+}
+
+static struct watch *find_watch(struct epset *set, int fd) {
+  for (size_t i = 0; set != NULL && i < set->capacity; i++) {
+    if (set->watches[i].fd == fd) {
+      return &set->watches[i];
+    }
+  }
+  return NULL;
+}
+
+static struct watch *new_watch(struct epset *set) {
+  for (size_t i = 0; i < set->capacity; i++) {
+    if (set->watches[i].fd < 0) {
+      return &set->watches[i];
+    }
+  }
+  size_t n = set->capacity == 0 ? 8 : set->capacity * 2;
+  struct watch *grown = realloc(set->watches, n * sizeof(*grown));
+  if (grown == NULL) {
+    return NULL;
+  }
+  for (size_t i = set->capacity; i < n; i++) {
+    memset(&grown[i], 0, sizeof(grown[i]));
+    grown[i].fd = -1;
+  }
+  set->watches = grown;
+  struct watch *w = &grown[set->capacity];
+  set->capacity = n;
+  return w;
+}
+
+static uint64_t tag_of(const struct epset *set, const struct watch *w) {
+  return TAG | ((uint64_t)w->generation << 32) | (uint64_t)(w - set->watches);
+}
+
+static struct watch *watch_of_tag(struct epset *set, uint64_t tag) {
+  if ((tag & TAG_MASK) != TAG) {
+    return NULL;
+  }
+  size_t slot = (size_t)(tag & 0xFFFFFFFFu);
+  uint16_t generation = (uint16_t)(tag >> 32);
+  if (set == NULL || slot >= set->capacity || set->watches[slot].fd < 0 ||
+      set->watches[slot].generation != generation) {
+    return NULL;
+  }
+  return &set->watches[slot];
+}
+
+static void drop_watch(struct epset *set, struct watch *w) {
+  ts_conn_put(w->conn);
+  w->conn = NULL;
+  w->fd = -1;
+  w->generation++;
+  set->used--;
+  atomic_fetch_sub(&total_watches, 1);
+}
+
+// desired_events is what the kernel should watch for |w| now; |*out_early|
+// gets what is already true without the kernel.
+static uint32_t desired_events(struct watch *w, uint32_t *out_early) {
+  uint32_t kernel = 0;
+  uint32_t app = w->app_events & ~MODE_FLAGS;
+  *out_early = ts_conn_ready_prepare(w->conn, app, &kernel);
+  if (w->fired) {
+    *out_early = 0;
+    return 0;
+  }
+  return kernel | (w->app_events & MODE_FLAGS);
+}
+
+static int kernel_sync(int epfd, struct epset *set, struct watch *w, int op,
+                       uint32_t events) {
+  struct epoll_event ev = {.events = events};
+  ev.data.u64 = tag_of(set, w);
+  if (TS_REAL(epoll_ctl)(epfd, op, w->fd, &ev) < 0) {
+    return -errno;
+  }
+  w->registered = events;
+  return 0;
+}
+
+static int ctl_add(int epfd, int fd, struct ts_conn *conn,
+                   const struct epoll_event *event) {
+  struct epset *set = set_of(epfd, 1);
+  if (set == NULL) {
+    return -ENOMEM;
+  }
+  if (find_watch(set, fd) != NULL) {
+    return -EEXIST;
+  }
+  struct watch *w = new_watch(set);
+  if (w == NULL) {
+    return -ENOMEM;
+  }
+  w->fd = fd;
+  w->conn = conn;
+  ts_fdentry_ref(&conn->entry);
+  w->app_events = event->events;
+  w->app_data = event->data;
+  w->fired = 0;
+  set->used++;
+  atomic_fetch_add(&total_watches, 1);
+  uint32_t early = 0;
+  int r = kernel_sync(epfd, set, w, EPOLL_CTL_ADD, desired_events(w, &early));
+  if (r < 0) {
+    drop_watch(set, w);
+  }
+  return r;
+}
+
+static int ctl_mod_del(int epfd, int op, int fd,
+                       const struct epoll_event *event) {
+  struct epset *set = set_of(epfd, 0);
+  struct watch *w = find_watch(set, fd);
+  if (w == NULL) {
+    return -ENOENT;
+  }
+  if (op == EPOLL_CTL_DEL) {
+    struct epoll_event unused = {0};
+    int r = TS_REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, &unused) < 0 ? -errno
+                                                                      : 0;
+    drop_watch(set, w);
+    return r;
+  }
+  w->app_events = event->events;
+  w->app_data = event->data;
+  w->fired = 0;
+  uint32_t early = 0;
+  return kernel_sync(epfd, set, w, EPOLL_CTL_MOD, desired_events(w, &early));
+}
+
+int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
+  if (op == EPOLL_CTL_DEL) {
+    pthread_mutex_lock(&ep_lock);
+    int tracked = find_watch(set_of(epfd, 0), fd) != NULL;
+    int r = tracked ? ctl_mod_del(epfd, op, fd, event) : 1;
+    pthread_mutex_unlock(&ep_lock);
+    return r;
+  }
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return 1;
+  }
+  if (event == NULL) {
+    ts_conn_put(conn);
+    return -EFAULT;
+  }
+  pthread_mutex_lock(&ep_lock);
+  int r = op == EPOLL_CTL_ADD ? ctl_add(epfd, fd, conn, event)
+                              : ctl_mod_del(epfd, op, fd, event);
+  pthread_mutex_unlock(&ep_lock);
+  ts_conn_put(conn);
+  return r;
+}
+
+// A TLS descriptor found ready, with what is needed to report it.
+struct candidate {
+  struct ts_conn *conn;  // referenced
+  int fd;
+  uint64_t tag;
+  uint32_t app_events;
+  epoll_data_t app_data;
+  uint32_t kernel_revents;
+  uint32_t early;
+};
+
+// prepare_set re-registers every watch whose needs changed and collects the
+// ones already ready into |early|. Returns how many, or -errno.
+static int prepare_set(int epfd, struct candidate *early, int max) {
+  int n = 0;
+  pthread_mutex_lock(&ep_lock);
+  struct epset *set = set_of(epfd, 0);
+  for (size_t i = 0; set != NULL && i < set->capacity; i++) {
+    struct watch *w = &set->watches[i];
+    if (w->fd < 0) {
+      continue;
+    }
+    uint32_t ready = 0;
+    uint32_t want = desired_events(w, &ready);
+    if (want != w->registered && !w->fired) {
+      (void)kernel_sync(epfd, set, w, EPOLL_CTL_MOD, want);
+    }
+    if (ready != 0 && n < max) {
+      ts_fdentry_ref(&w->conn->entry);
+      early[n++] = (struct candidate){w->conn, w->fd, tag_of(set, w),
+                                      w->app_events, w->app_data, 0, ready};
+    }
+  }
+  pthread_mutex_unlock(&ep_lock);
+  return n;
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// resolve_kernel turns kernel events into candidates (TLS) or copies them
+// straight to |out| (not TLS). Returns the number written to |out|.
+static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
+                          struct candidate *cands, int *ncands,
+                          struct epoll_event *out) {
+  int n_out = 0;
+  pthread_mutex_lock(&ep_lock);
+  struct epset *set = set_of(epfd, 0);
+  for (int i = 0; i < nk; i++) {
+    if ((kev[i].data.u64 & TAG_MASK) != TAG) {
+      out[n_out++] = kev[i];
+      continue;
+    }
+    struct watch *w = watch_of_tag(set, kev[i].data.u64);
+    if (w == NULL) {
+      continue;  // removed while we waited
+    }
+    if (w->app_events & EPOLLONESHOT) {
+      w->registered = 0;  // the kernel disarmed it
+    }
+    int j = 0;
+    while (j < *ncands && cands[j].tag != kev[i].data.u64) {
+      j++;
+    }
+    if (j == *ncands) {
+      ts_fdentry_ref(&w->conn->entry);
+      cands[j] = (struct candidate){w->conn, w->fd, kev[i].data.u64,
+                                    w->app_events, w->app_data, 0, 0};
+      (*ncands)++;
+    }
+    cands[j].kernel_revents = kev[i].events;
+  }
+  pthread_mutex_unlock(&ep_lock);
+  return n_out;
+}
+
+// report adds the program's view of each candidate to |out|.
+static int report(int epfd, struct candidate *cands, int ncands,
+                  struct epoll_event *out, int n_out, int max_events) {
+  for (int i = 0; i < ncands; i++) {
+    struct candidate *c = &cands[i];
+    uint32_t app = c->app_events & ~MODE_FLAGS;
+    uint32_t rev = c->early;
+    if (c->kernel_revents != 0) {
+      rev |= ts_conn_ready_complete(c->conn, c->fd, app, c->kernel_revents);
+    }
+    rev &= app | EPOLLERR | EPOLLHUP;
+    if (rev != 0 && n_out < max_events) {
+      out[n_out].events = rev;
+      out[n_out].data = c->app_data;
+      n_out++;
+      if (c->app_events & EPOLLONESHOT) {
+        pthread_mutex_lock(&ep_lock);
+        struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
+        if (w != NULL) {
+          w->fired = 1;
+        }
+        pthread_mutex_unlock(&ep_lock);
+      }
+    }
+    ts_conn_put(c->conn);
+  }
+  return n_out;
+}
+
+static int wait_round(int epfd, struct epoll_event *events, int max_events,
+                      int timeout_ms, const sigset_t *sigmask,
+                      struct epoll_event *kev, struct candidate *cands) {
+  int ncands = prepare_set(epfd, cands, max_events);
+  int nk = TS_REAL(epoll_pwait)(epfd, kev, max_events,
+                                ncands > 0 ? 0 : timeout_ms, sigmask);
+  if (nk < 0) {
+    int err = errno;
+    if (ncands == 0) {
+      return -err;
+    }
+    nk = 0;
+  }
+  int n_out = resolve_kernel(epfd, kev, nk, cands, &ncands, events);
+  return report(epfd, cands, ncands, events, n_out, max_events);
+}
+
+int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
+                  int timeout_ms, const sigset_t *sigmask) {
+  if (max_events <= 0) {
+    return -EINVAL;
+  }
+  struct epoll_event *kev = calloc((size_t)max_events, sizeof(*kev));
+  struct candidate *cands = calloc((size_t)max_events * 2, sizeof(*cands));
+  if (kev == NULL || cands == NULL) {
+    free(kev);
+    free(cands);
+    return -ENOMEM;
+  }
+  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  int r;
+  for (;;) {
+    int left = timeout_ms;
+    if (deadline >= 0) {
+      int64_t ms = deadline - now_ms();
+      left = ms < 0 ? 0 : (int)ms;
+    }
+    r = wait_round(epfd, events, max_events, left, sigmask, kev, cands);
+    // Zero with time left: the kernel's events only fed the TLS layer.
+    if (r != 0 || (deadline >= 0 && now_ms() >= deadline)) {
+      break;
+    }
+  }
+  free(kev);
+  free(cands);
+  return r;
+}
+
+static void forget_locked(int fd) {
+  for (size_t s = 0; s < num_sets; s++) {
+    struct epset *set = sets[s];
+    struct watch *w = find_watch(set, fd);
+    if (w != NULL) {
+      drop_watch(set, w);
+    }
+  }
+  if (fd >= 0 && (size_t)fd < num_sets && sets[fd] != NULL) {
+    struct epset *set = sets[fd];
+    for (size_t i = 0; i < set->capacity; i++) {
+      if (set->watches[i].fd >= 0) {
+        drop_watch(set, &set->watches[i]);
+      }
+    }
+    free(set->watches);
+    free(set);
+    sets[fd] = NULL;
+  }
+}
+
+void ts_epoll_forget_fd(int fd) {
+  if (num_sets == 0) {
+    return;
+  }
+  pthread_mutex_lock(&ep_lock);
+  forget_locked(fd);
+  pthread_mutex_unlock(&ep_lock);
+}
+
+void ts_epoll_forget_range(unsigned int first, unsigned int last) {
+  pthread_mutex_lock(&ep_lock);
+  for (size_t s = 0; s < num_sets; s++) {
+    struct epset *set = sets[s];
+    for (size_t i = 0; set != NULL && i < set->capacity; i++) {
+      int fd = set->watches[i].fd;
+      if (fd >= 0 && (unsigned int)fd >= first && (unsigned int)fd <= last) {
+        drop_watch(set, &set->watches[i]);
+      }
+    }
+  }
+  for (size_t s = first; s < num_sets && s <= last; s++) {
+    forget_locked((int)s);
+  }
+  pthread_mutex_unlock(&ep_lock);
+}

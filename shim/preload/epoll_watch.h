@@ -1,0 +1,36 @@
+// epoll_watch.h — epoll sets that hold TLS descriptors.
+//
+// For a TLS descriptor the kernel is not told what the program asked for but
+// what the TLS layer needs (the handshake may need to read while the program
+// waits to write; buffered ciphertext needs the socket writable), and its
+// registration carries our own tag instead of the program's data. epoll_wait
+// translates back, adds descriptors whose plaintext is already decrypted
+// (the kernel cannot see it), and drops events that only fed the handshake.
+#ifndef TLSSHIM_EPOLL_WATCH_H
+#define TLSSHIM_EPOLL_WATCH_H
+
+#include <signal.h>
+#include <sys/epoll.h>
+
+// ts_epoll_tracking returns 1 while any epoll set holds a TLS descriptor.
+int ts_epoll_tracking(void);
+
+// ts_epoll_ctl handles epoll_ctl when |fd| is a TLS descriptor and returns 0
+// or -errno; it returns 1, doing nothing, when |fd| is not one and the caller
+// must pass the call through.
+int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
+
+// ts_epoll_wait is epoll_pwait for a set that holds TLS descriptors (it
+// passes straight through otherwise). Returns the count or -errno.
+int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
+                  int timeout_ms, const sigset_t *sigmask);
+
+// ts_epoll_forget_fd drops every watch of |fd| and, if |fd| is an epoll set,
+// the set itself; called before |fd| is closed.
+void ts_epoll_forget_fd(int fd);
+
+// ts_epoll_forget_range is ts_epoll_forget_fd for every descriptor in
+// [first, last].
+void ts_epoll_forget_range(unsigned int first, unsigned int last);
+
+#endif  // TLSSHIM_EPOLL_WATCH_H

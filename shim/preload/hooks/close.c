@@ -1,0 +1,117 @@
+// close.c — the end of a descriptor (close, close_range, dup2 over one),
+// duplicates sharing one connection (dup, dup2, dup3), and shutdown.
+#include <linux/close_range.h>
+
+#include "../epoll_watch.h"
+#include "../log.h"
+#include "hook.h"
+
+// forget_fd drops |fd|'s tie to its connection before the descriptor is
+// closed; the last descriptor of a connection sends close_notify.
+static void forget_fd(int fd) {
+  ts_epoll_forget_fd(fd);
+  int last = 0;
+  struct ts_conn *conn = (struct ts_conn *)ts_fdtable_remove(fd, &last);
+  if (conn == NULL) {
+    return;
+  }
+  if (last) {
+    ts_conn_close_last(conn, fd);
+  }
+  ts_conn_put(conn);
+}
+
+// share_fd makes |new_fd| name the connection of |old_fd|, if any.
+static void share_fd(int old_fd, int new_fd) {
+  struct ts_conn *conn = ts_conn_get(old_fd);
+  if (conn != NULL) {
+    if (!ts_fdtable_insert(new_fd, &conn->entry)) {
+      ts_log_error("%s: cannot track duplicate descriptor %d", conn->label,
+                   new_fd);
+    }
+    ts_conn_put(conn);
+  }
+}
+
+TS_EXPORT int close(int fd) {
+  if (ts_log_owns_fd(fd)) {
+    return 0;  // the log's descriptor is ours, not the program's
+  }
+  if (ts_fdtable_count() > 0 || ts_epoll_tracking()) {
+    forget_fd(fd);
+  }
+  return TS_REAL(close)(fd);
+}
+
+TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+  if (TS_REAL(close_range) == NULL) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if ((flags & CLOSE_RANGE_CLOEXEC) != 0 || first > last) {
+    return TS_REAL(close_range)(first, last, flags);
+  }
+  ts_epoll_forget_range(first, last);
+  for (int fd = ts_fdtable_next((int)first);
+       fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
+    forget_fd(fd);
+  }
+  // Close around the log's descriptor, which the program does not own.
+  int log_fd = ts_log_fd();
+  if (log_fd < 0 || (unsigned int)log_fd < first ||
+      (unsigned int)log_fd > last) {
+    return TS_REAL(close_range)(first, last, flags);
+  }
+  if ((unsigned int)log_fd > first &&
+      TS_REAL(close_range)(first, (unsigned int)log_fd - 1, flags) < 0) {
+    return -1;
+  }
+  if ((unsigned int)log_fd < last) {
+    return TS_REAL(close_range)((unsigned int)log_fd + 1, last, flags);
+  }
+  return 0;
+}
+
+TS_EXPORT int dup(int old_fd) {
+  int fd = TS_REAL(dup)(old_fd);
+  if (fd >= 0) {
+    share_fd(old_fd, fd);
+  }
+  return fd;
+}
+
+// dup_over is dup2/dup3: |new_fd| is closed first, which ends its own
+// connection if it was the last descriptor of one.
+static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
+  if (old_fd != new_fd && ts_log_owns_fd(new_fd)) {
+    errno = EBUSY;  // never let a program's dup2 replace our log
+    return -1;
+  }
+  if (old_fd != new_fd) {
+    forget_fd(new_fd);
+  }
+  int fd = use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
+                    : TS_REAL(dup2)(old_fd, new_fd);
+  if (fd >= 0 && old_fd != new_fd) {
+    share_fd(old_fd, fd);
+  }
+  return fd;
+}
+
+TS_EXPORT int dup2(int old_fd, int new_fd) {
+  return dup_over(old_fd, new_fd, 0, 0);
+}
+
+TS_EXPORT int dup3(int old_fd, int new_fd, int flags) {
+  return dup_over(old_fd, new_fd, flags, 1);
+}
+
+TS_EXPORT int shutdown(int fd, int how) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return TS_REAL(shutdown)(fd, how);
+  }
+  int r = ts_conn_shutdown(conn, fd, how);
+  ts_conn_put(conn);
+  return (int)ts_hook_ret(r);
+}

@@ -1,0 +1,82 @@
+// connect.c — a connect() to a covered address becomes a TLS client.
+#include <fcntl.h>
+#include <string.h>
+
+#include "../log.h"
+#include "../policy.h"
+#include "hook.h"
+
+// forget drops a connection that never came to be and gives the socket back
+// its blocking mode.
+static void forget(int fd, struct ts_conn *conn) {
+  int last = 0;
+  struct ts_conn *removed = (struct ts_conn *)ts_fdtable_remove(fd, &last);
+  ts_conn_put(removed);
+  if (!conn->app_nonblock) {
+    int flags = TS_REAL(fcntl)(fd, F_GETFL);
+    if (flags >= 0) {
+      TS_REAL(fcntl)(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+  }
+}
+
+static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
+                       const struct ts_rule *rule, const char *verify_name) {
+  int err = 0;
+  struct ts_conn *conn = ts_conn_attach(fd, TS_ROLE_CLIENT, rule, addr,
+                                        verify_name, TS_CONN_CONNECTING, &err);
+  if (conn == NULL) {
+    ts_log_error("[client:%s]: cannot track the connection (%s); refused",
+                 rule->name, strerror(-err));
+    return -ECONNREFUSED;
+  }
+  int r = TS_REAL(connect)(fd, addr, len);
+  if (r < 0 && errno != EINPROGRESS) {
+    r = -errno;
+    forget(fd, conn);  // plain TCP failure: the socket stays as it was
+    ts_conn_put(conn);
+    return r;
+  }
+  if (r == 0) {
+    pthread_mutex_lock(&conn->lock);
+    conn->state = TS_CONN_HANDSHAKE;
+    pthread_mutex_unlock(&conn->lock);
+  }
+  if (conn->app_nonblock) {
+    if (r == 0) {
+      // Start the handshake now; it finishes on first use.
+      pthread_mutex_lock(&conn->lock);
+      (void)ts_conn_step_locked(conn, fd);
+      pthread_mutex_unlock(&conn->lock);
+    }
+    ts_conn_put(conn);
+    return r == 0 ? 0 : -EINPROGRESS;
+  }
+  r = ts_conn_connect_wait(conn, fd);
+  ts_conn_put(conn);
+  return r;
+}
+
+TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+  const struct ts_rule *rule = NULL;
+  char verify_name[256];
+  switch (ts_policy_client(fd, addr, len, &rule, verify_name,
+                           sizeof(verify_name))) {
+    case TS_COVER: {
+      struct ts_conn *existing = ts_conn_get(fd);
+      if (existing != NULL) {
+        // A second connect() on a tracked socket: the kernel answers
+        // (EALREADY, EISCONN); the TLS state stays as it is.
+        ts_conn_put(existing);
+        return TS_REAL(connect)(fd, addr, len);
+      }
+      return (int)ts_hook_ret(tls_connect(fd, addr, len, rule, verify_name));
+    }
+    case TS_DENY:
+      errno = EACCES;
+      return -1;
+    case TS_PASS:
+    default:
+      return TS_REAL(connect)(fd, addr, len);
+  }
+}

@@ -1,0 +1,55 @@
+// hook.h — what every hook file shares. A hook is thin: it looks the
+// descriptor up, passes through when it carries no TLS connection, and
+// otherwise delegates to the connection module, converting the internal
+// -errno convention to -1/errno only here, at the boundary.
+#ifndef TLSSHIM_HOOK_H
+#define TLSSHIM_HOOK_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "../conn.h"
+#include "../real.h"
+
+// TS_EXPORT marks a function that interposes the libc symbol of its name.
+#define TS_EXPORT __attribute__((visibility("default")))
+
+// glibc's fortified names, which real binaries built with _FORTIFY_SOURCE
+// import instead of the plain ones; the headers declare them only inside
+// their inline wrappers.
+ssize_t __read_chk(int fd, void *buf, size_t len, size_t buf_len);
+ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buf_len, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buf_len,
+                       int flags, struct sockaddr *addr, socklen_t *addr_len);
+struct pollfd;
+int __poll_chk(struct pollfd *fds, unsigned long nfds, int timeout_ms,
+               size_t fds_len);
+struct timespec;
+int __ppoll_chk(struct pollfd *fds, unsigned long nfds,
+                const struct timespec *timeout, const sigset_t *mask,
+                size_t fds_len);
+extern void __chk_fail(void) __attribute__((noreturn));
+
+// ts_hook_ret turns a count-or-negative-errno into the libc convention.
+static inline ssize_t ts_hook_ret(ssize_t r) {
+  if (r < 0) {
+    errno = (int)-r;
+    return -1;
+  }
+  return r;
+}
+
+// ts_hook_send_ret is ts_hook_ret for writes: the engine never lets the
+// kernel raise SIGPIPE, so a write that the kernel would have punished with
+// SIGPIPE (no MSG_NOSIGNAL) raises it here, on the calling thread.
+static inline ssize_t ts_hook_send_ret(ssize_t r, int flags) {
+  if (r == -EPIPE && (flags & MSG_NOSIGNAL) == 0) {
+    pthread_kill(pthread_self(), SIGPIPE);
+  }
+  return ts_hook_ret(r);
+}
+
+#endif  // TLSSHIM_HOOK_H

@@ -1,0 +1,25 @@
+// runtime.h — what the preload loads once per process: the configuration
+// (named by TLSSHIM_CONFIG) and, only when a connection first needs TLS, the
+// engine and one TLS context per rule.
+#ifndef TLSSHIM_RUNTIME_H
+#define TLSSHIM_RUNTIME_H
+
+#include "../../config/config.h"
+#include "../engine_api.h"
+
+// ts_runtime_config returns the process's configuration, loading it on the
+// first call. When it cannot be loaded it returns NULL, having said why on
+// standard error once: the caller must then fail TCP connects and accepts
+// with EACCES (never pass them through in plaintext).
+const struct ts_config *ts_runtime_config(void);
+
+// ts_runtime_engine returns the engine, loading it on the first call, or NULL
+// (reason logged) when it cannot be loaded.
+const struct ts_engine *ts_runtime_engine(void);
+
+// ts_runtime_ctx returns the shared TLS context of |rule|, creating it on the
+// first call, or NULL (reason logged) when the engine or the rule's files
+// cannot be loaded.
+struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule);
+
+#endif  // TLSSHIM_RUNTIME_H

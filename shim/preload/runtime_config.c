@@ -1,0 +1,35 @@
+// runtime_config.c — loads TLSSHIM_CONFIG once per process.
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "runtime.h"
+
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static struct ts_config *config;
+
+static void load_config(void) {
+  const char *path = getenv("TLSSHIM_CONFIG");
+  char err[1024];
+  if (path == NULL || path[0] == '\0') {
+    ts_log_error("TLSSHIM_CONFIG is not set; every TCP connect and accept "
+                 "will fail with EACCES (run the program with `tlsshim run "
+                 "-c FILE -- PROGRAM`)");
+    return;
+  }
+  if (!ts_config_load(path, &config, err, sizeof(err))) {
+    config = NULL;
+    ts_log_error("cannot load configuration: %s; every TCP connect and accept "
+                 "will fail with EACCES",
+                 err);
+    return;
+  }
+  ts_log_configure(config->log_level, config->log_file);
+  ts_log_debug("configuration %s loaded: %zu rules", path, config->num_rules);
+}
+
+const struct ts_config *ts_runtime_config(void) {
+  pthread_once(&config_once, load_config);
+  return config;
+}
