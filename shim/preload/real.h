@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -69,7 +70,8 @@
                        struct addrinfo **))                                  \
   X(struct hostent *, gethostbyname, (const char *))                         \
   X(int, gethostbyname_r, (const char *, struct hostent *, char *, size_t,   \
-                           struct hostent **, int *))
+                           struct hostent **, int *))                        \
+  X(FILE *, fdopen, (int, const char *))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
 struct ts_real_table {

@@ -33,7 +33,7 @@ static void share_fd(int old_fd, int new_fd) {
   }
 }
 
-TS_EXPORT int close(int fd) {
+int ts_hook_close(int fd) {
   if (ts_log_owns_fd(fd)) {
     return 0;  // the log's descriptor is ours, not the program's
   }
@@ -42,6 +42,8 @@ TS_EXPORT int close(int fd) {
   }
   return TS_REAL(close)(fd);
 }
+
+TS_EXPORT int close(int fd) { return ts_hook_close(fd); }
 
 TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
   if (TS_REAL(close_range) == NULL) {

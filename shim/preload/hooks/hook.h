@@ -33,6 +33,10 @@ int __ppoll_chk(struct pollfd *fds, unsigned long nfds,
                 size_t fds_len);
 extern void __chk_fail(void) __attribute__((noreturn));
 
+// ts_hook_close is close() as the program sees it: ends |fd|'s tie to its
+// connection (close_notify from the last descriptor) and closes it.
+int ts_hook_close(int fd);
+
 // ts_hook_ret turns a count-or-negative-errno into the libc convention.
 static inline ssize_t ts_hook_ret(ssize_t r) {
   if (r < 0) {
