@@ -112,8 +112,8 @@ int ts_conn_shutdown(struct ts_conn *conn, int fd, int how);
 
 // ts_conn_close_last is called when the last descriptor of |conn| is about to
 // be closed: it sends close_notify if this process used the connection and
-// flushes buffered ciphertext, waiting a bounded time.
-void ts_conn_close_last(struct ts_conn *conn, int fd);
+// flushes buffered ciphertext, waiting at most |timeout_ms| for the socket.
+void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms);
 
 // ts_conn_pending_bytes returns the decrypted bytes readable at once (for
 // FIONREAD), pulling in what the kernel holds first.

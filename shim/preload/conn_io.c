@@ -15,7 +15,7 @@
 // peer that accepts TCP but never completes the TLS handshake.
 #define HANDSHAKE_TIMEOUT_MS 30000
 
-// How long close() and shutdown() wait for buffered ciphertext to leave.
+// How long shutdown() waits for buffered ciphertext to leave.
 #define CLOSE_FLUSH_TIMEOUT_MS 2000
 
 // A waiting thread re-checks the TLS layer at least this often: another
@@ -321,7 +321,7 @@ int ts_conn_shutdown(struct ts_conn *conn, int fd, int how) {
   return TS_REAL(shutdown)(fd, how) == 0 ? 0 : -errno;
 }
 
-void ts_conn_close_last(struct ts_conn *conn, int fd) {
+void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
   pthread_mutex_lock(&conn->lock);
   int used = conn->used;
   if (used) {
@@ -329,7 +329,7 @@ void ts_conn_close_last(struct ts_conn *conn, int fd) {
   }
   pthread_mutex_unlock(&conn->lock);
   if (used) {
-    flush_bounded(conn, fd, CLOSE_FLUSH_TIMEOUT_MS);
+    flush_bounded(conn, fd, timeout_ms);
   }
 }
 

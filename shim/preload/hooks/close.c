@@ -6,6 +6,10 @@
 #include "../log.h"
 #include "hook.h"
 
+// How long close() waits for buffered ciphertext (at most one TLS record) to
+// leave, as the kernel would keep sending after close() returns.
+#define CLOSE_FLUSH_MS 2000
+
 // forget_fd drops |fd|'s tie to its connection before the descriptor is
 // closed; the last descriptor of a connection sends close_notify.
 static void forget_fd(int fd) {
@@ -16,7 +20,7 @@ static void forget_fd(int fd) {
     return;
   }
   if (last) {
-    ts_conn_close_last(conn, fd);
+    ts_conn_close_last(conn, fd, CLOSE_FLUSH_MS);
   }
   ts_conn_put(conn);
 }

@@ -1,0 +1,54 @@
+// lifecycle.c — fork and exit.
+//
+// fork: the child inherits every connection. It has not used them yet, so
+// closing an inherited descriptor it never touched sends no close_notify (a
+// fork-per-connection server's parent closing its copy must not end the
+// child's session, nor the reverse). Locks another thread held at the moment
+// of fork are re-created in the child.
+//
+// exit: the kernel closes descriptors without calling close(); connections
+// this process used get their close_notify first, so the peer sees a clean
+// end rather than a truncation.
+#include <pthread.h>
+
+#include "conn.h"
+
+// How long exit waits, per connection, for its last record to leave.
+#define EXIT_FLUSH_MS 1000
+
+static void for_each_conn(void (*fn)(struct ts_conn *conn, int fd)) {
+  for (int fd = ts_fdtable_next(0); fd >= 0; fd = ts_fdtable_next(fd + 1)) {
+    struct ts_conn *conn = ts_conn_get(fd);
+    if (conn != NULL) {
+      fn(conn, fd);
+      ts_conn_put(conn);
+    }
+  }
+}
+
+static void reset_in_child(struct ts_conn *conn, int fd) {
+  (void)fd;
+  pthread_mutex_init(&conn->lock, NULL);
+  conn->used = 0;
+}
+
+static void after_fork_child(void) {
+  ts_fdtable_after_fork_child();
+  for_each_conn(reset_in_child);
+}
+
+static void close_at_exit(struct ts_conn *conn, int fd) {
+  // Only the first descriptor of a connection matters; the rest are no-ops
+  // because close_notify is sent once.
+  ts_conn_close_last(conn, fd, EXIT_FLUSH_MS);
+}
+
+__attribute__((constructor)) static void lifecycle_init(void) {
+  pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+__attribute__((destructor)) static void lifecycle_exit(void) {
+  if (ts_fdtable_count() > 0) {
+    for_each_conn(close_at_exit);
+  }
+}
