@@ -140,9 +140,9 @@ static int step_connecting(struct ts_conn *conn, int fd) {
   }
   if (err != 0) {
     ts_log_debug("%s: connect failed: %s", conn->label, strerror(err));
+    // Reading SO_ERROR cleared it in the kernel; our getsockopt hook now
+    // reports it to the program instead (error_pending stays set).
     ts_conn_fail_locked(conn, fd, err, NULL);
-    // The kernel has reported this error itself; SO_ERROR must not repeat it.
-    conn->error_pending = 0;
     return -err;
   }
   conn->state = TS_CONN_HANDSHAKE;

@@ -141,6 +141,9 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   size_t got = 0;
   struct deadline dl = {0, 0};
   int have_deadline = 0;
+  if (flags & MSG_OOB) {
+    return -EINVAL;  // TLS has no out-of-band data; never read it in-band
+  }
   if (len == 0) {
     return 0;
   }
@@ -214,6 +217,9 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf,
   size_t sent = 0;
   struct deadline dl = {0, 0};
   int have_deadline = 0;
+  if (flags & MSG_OOB) {
+    return -EOPNOTSUPP;  // urgent data would bypass TLS
+  }
   if (len == 0) {
     return 0;
   }
