@@ -206,8 +206,44 @@ static int step_handshake(struct ts_conn *conn, int fd) {
   }
 }
 
+// step_inherited decides what a socket received across exec is. The previous
+// program image's TLS state is gone. A server socket whose first waiting
+// byte starts a TLS handshake record (a ClientHello) was never used: it is
+// adopted. Anything else means a session was already under way, which no new
+// image can continue: it is failed rather than read as ciphertext or written
+// to in plaintext. A client socket cannot be told apart, so it is failed.
+static int step_inherited(struct ts_conn *conn, int fd) {
+  static const char lost[] =
+      "connection inherited across exec with its TLS session already under "
+      "way; a new program image cannot continue it";
+  if (conn->role == TS_ROLE_CLIENT) {
+    ts_conn_fail_locked(conn, fd, ECONNRESET, lost);
+    return -conn->fail_errno;
+  }
+  unsigned char first = 0;
+  ssize_t n = TS_REAL(recv)(fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+    conn->want = TS_IO_WANT_READ;
+    return -EAGAIN;
+  }
+  if (n == 1 && first != 0x16) {
+    ts_conn_fail_locked(conn, fd, ECONNRESET, lost);
+    return -conn->fail_errno;
+  }
+  // A ClientHello, or an end or error the handshake will report.
+  conn->state = TS_CONN_HANDSHAKE;
+  return 0;
+}
+
 int ts_conn_step_locked(struct ts_conn *conn, int fd) {
   switch (conn->state) {
+    case TS_CONN_INHERITED: {
+      int r = step_inherited(conn, fd);
+      if (r < 0) {
+        return r;
+      }
+      return step_handshake(conn, fd);
+    }
     case TS_CONN_CONNECTING: {
       int r = step_connecting(conn, fd);
       if (r < 0) {

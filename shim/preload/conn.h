@@ -26,6 +26,7 @@ enum ts_conn_state {
   TS_CONN_HANDSHAKE = 1,   // TCP is up; the TLS handshake is not complete
   TS_CONN_OPEN = 2,        // verified; application data flows
   TS_CONN_FAILED = 3,      // dead: every operation returns -fail_errno
+  TS_CONN_INHERITED = 4,   // received across exec; decided on first use
 };
 
 struct ts_conn {

@@ -21,6 +21,9 @@ static uint32_t handshake_interest(const struct ts_conn *conn) {
   if (conn->state == TS_CONN_CONNECTING) {
     return POLLOUT;
   }
+  if (conn->state == TS_CONN_INHERITED) {
+    return POLLIN;
+  }
   if (conn->tls == NULL) {
     // A client sends first; a server waits for the ClientHello.
     return conn->role == TS_ROLE_CLIENT ? POLLOUT : POLLIN;
@@ -39,6 +42,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
   switch (conn->state) {
     case TS_CONN_CONNECTING:
     case TS_CONN_HANDSHAKE:
+    case TS_CONN_INHERITED:
       kernel = handshake_interest(conn);
       break;
     case TS_CONN_OPEN:
@@ -119,7 +123,8 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
   pthread_mutex_lock(&conn->lock);
   int just_opened = 0;
   if ((conn->state == TS_CONN_CONNECTING ||
-       conn->state == TS_CONN_HANDSHAKE) &&
+       conn->state == TS_CONN_HANDSHAKE ||
+       conn->state == TS_CONN_INHERITED) &&
       kernel_revents != 0) {
     just_opened = ts_conn_step_locked(conn, fd) == 0;
   }
@@ -132,6 +137,7 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
       break;
     case TS_CONN_CONNECTING:
     case TS_CONN_HANDSHAKE:
+    case TS_CONN_INHERITED:
     default:
       out = 0;  // the handshake consumed the event; wait again
       break;

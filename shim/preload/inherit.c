@@ -1,0 +1,93 @@
+// inherit.c — TCP connections a program receives already open across exec
+// (an inetd-style server gets its client on descriptors 0 and 1).
+//
+// The previous image's TLS state does not survive exec, so at start-up every
+// inherited, connected TCP socket on a covered port is recorded in the
+// INHERITED state; its first use decides whether it can be adopted
+// (conn.c: step_inherited). A process with no such socket pays one
+// directory read and one getsockopt per open descriptor.
+#include <dirent.h>
+#include <stdlib.h>
+
+#include "conn.h"
+#include "log.h"
+#include "policy.h"
+#include "real.h"
+
+// Inherited sockets beyond this many are left to the ordinary hooks.
+#define MAX_INHERITED 64
+
+static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
+                            socklen_t *peer_len) {
+  int protocol = 0;
+  int listening = 0;
+  socklen_t len = sizeof(protocol);
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 ||
+      protocol != IPPROTO_TCP) {
+    return 0;
+  }
+  len = sizeof(listening);
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
+          0 ||
+      listening) {
+    return 0;
+  }
+  *peer_len = sizeof(*peer);
+  return getpeername(fd, (struct sockaddr *)peer, peer_len) == 0;
+}
+
+static void adopt(int fd, const struct sockaddr_storage *peer,
+                  socklen_t peer_len) {
+  const struct ts_rule *rule = NULL;
+  enum ts_role role = TS_ROLE_SERVER;
+  char verify_name[256] = "";
+  enum ts_verdict verdict = ts_policy_server(fd, &rule);
+  if (verdict == TS_PASS) {
+    role = TS_ROLE_CLIENT;
+    verdict = ts_policy_client(fd, (const struct sockaddr *)peer, peer_len,
+                               &rule, verify_name, sizeof(verify_name));
+  }
+  if (verdict != TS_COVER) {
+    return;  // not covered, or no configuration (already reported)
+  }
+  int err = 0;
+  struct ts_conn *conn =
+      ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer,
+                     verify_name, TS_CONN_INHERITED, &err);
+  if (conn == NULL) {
+    ts_log_error("[%s:%s]: cannot track inherited descriptor %d",
+                 role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);
+    return;
+  }
+  ts_log_debug("%s: inherited on descriptor %d", conn->label, fd);
+  ts_conn_put(conn);
+}
+
+__attribute__((constructor)) static void inherit_scan(void) {
+  if (getenv("TLSSHIM_CONFIG") == NULL) {
+    return;
+  }
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir == NULL) {
+    return;
+  }
+  int fds[MAX_INHERITED];
+  struct sockaddr_storage peers[MAX_INHERITED];
+  socklen_t peer_lens[MAX_INHERITED];
+  int n = 0;
+  struct dirent *entry;
+  while (n < MAX_INHERITED && (entry = readdir(dir)) != NULL) {
+    char *end = NULL;
+    long fd = strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) {
+      continue;
+    }
+    if (is_connected_tcp((int)fd, &peers[n], &peer_lens[n])) {
+      fds[n++] = (int)fd;
+    }
+  }
+  closedir(dir);
+  for (int i = 0; i < n; i++) {
+    adopt(fds[i], &peers[i], peer_lens[i]);
+  }
+}
