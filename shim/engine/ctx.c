@@ -1,0 +1,150 @@
+// ctx.c — one TLS context per rule, shared by every connection of that rule:
+// certificates and trust store are loaded once, and client sessions are kept
+// for resumption.
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "engine.h"
+
+// TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3's are fixed.
+static const char kCiphers12[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+static void last_error(char *buf, size_t len) {
+  uint32_t code = ERR_peek_last_error();
+  const char *reason = code == 0 ? NULL : ERR_reason_error_string(code);
+  snprintf(buf, len, "%s", reason != NULL ? reason : "unknown error");
+  ERR_clear_error();
+}
+
+// A new client session (TLS 1.3: a ticket after the handshake) replaces the
+// cached one for the same server name.
+static int on_new_session(SSL *ssl, SSL_SESSION *session) {
+  struct ts_tls *tls = SSL_get_ex_data(ssl, verify_ex_index());
+  if (tls == NULL || tls->verify_name[0] == '\0') {
+    return 0;
+  }
+  struct ts_tls_ctx *ctx = tls->ctx;
+  pthread_mutex_lock(&ctx->cache_lock);
+  struct cached_session *slot = NULL;
+  for (size_t i = 0; i < TS_SESSION_CACHE_SLOTS; i++) {
+    if (ctx->cache[i].session != NULL &&
+        strcmp(ctx->cache[i].name, tls->verify_name) == 0) {
+      slot = &ctx->cache[i];
+      break;
+    }
+  }
+  if (slot == NULL) {
+    slot = &ctx->cache[ctx->cache_next];
+    ctx->cache_next = (ctx->cache_next + 1) % TS_SESSION_CACHE_SLOTS;
+  }
+  SSL_SESSION_free(slot->session);
+  slot->session = session;  // we own the reference BoringSSL handed us
+  snprintf(slot->name, sizeof(slot->name), "%s", tls->verify_name);
+  pthread_mutex_unlock(&ctx->cache_lock);
+  return 1;
+}
+
+SSL_SESSION *ctx_session_for(struct ts_tls_ctx *ctx, const char *name) {
+  SSL_SESSION *found = NULL;
+  pthread_mutex_lock(&ctx->cache_lock);
+  for (size_t i = 0; i < TS_SESSION_CACHE_SLOTS; i++) {
+    if (ctx->cache[i].session != NULL &&
+        strcmp(ctx->cache[i].name, name) == 0) {
+      found = ctx->cache[i].session;
+      SSL_SESSION_up_ref(found);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&ctx->cache_lock);
+  return found;
+}
+
+static int load_identity(SSL_CTX *ssl_ctx, const struct ts_rule *rule,
+                         const char *label, char *err, size_t err_len) {
+  if (rule->cert == NULL) {
+    return 1;
+  }
+  char why[200];
+  if (!SSL_CTX_use_certificate_chain_file(ssl_ctx, rule->cert)) {
+    last_error(why, sizeof(why));
+    snprintf(err, err_len, "%s: cannot load cert %s: %s", label, rule->cert,
+             why);
+    return 0;
+  }
+  if (!SSL_CTX_use_PrivateKey_file(ssl_ctx, rule->key, SSL_FILETYPE_PEM)) {
+    last_error(why, sizeof(why));
+    snprintf(err, err_len, "%s: cannot load key %s: %s", label, rule->key, why);
+    return 0;
+  }
+  if (!SSL_CTX_check_private_key(ssl_ctx)) {
+    snprintf(err, err_len, "%s: key %s does not match cert %s", label,
+             rule->key, rule->cert);
+    ERR_clear_error();
+    return 0;
+  }
+  return 1;
+}
+
+static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
+  const struct ts_rule *rule = ctx->rule;
+  SSL_CTX *s = ctx->ssl_ctx;
+  if (!SSL_CTX_set_min_proto_version(s, rule->min_version >= TLS1_3_VERSION
+                                            ? TLS1_3_VERSION
+                                            : TLS1_2_VERSION) ||
+      !SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) ||
+      !SSL_CTX_set_strict_cipher_list(s, kCiphers12)) {
+    snprintf(err, err_len, "%s: cannot set TLS versions or ciphers",
+             ctx->label);
+    return 0;
+  }
+  if (!load_identity(s, rule, ctx->label, err, err_len) ||
+      !verify_install(s, rule, err, err_len)) {
+    return 0;
+  }
+  if (rule->role == TS_ROLE_CLIENT) {
+    SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_CLIENT |
+                                          SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(s, on_new_session);
+  }
+  return 1;
+}
+
+struct ts_tls_ctx *engine_ctx_new(const struct ts_rule *rule, char *err,
+                                  size_t err_len) {
+  struct ts_tls_ctx *ctx = calloc(1, sizeof(*ctx));
+  if (ctx == NULL) {
+    snprintf(err, err_len, "out of memory");
+    return NULL;
+  }
+  ctx->rule = rule;
+  snprintf(ctx->label, sizeof(ctx->label), "[%s:%s]",
+           rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name);
+  pthread_mutex_init(&ctx->cache_lock, NULL);
+  ctx->ssl_ctx = SSL_CTX_new(TLS_method());
+  if (ctx->ssl_ctx == NULL || !configure(ctx, err, err_len)) {
+    if (ctx->ssl_ctx == NULL) {
+      snprintf(err, err_len, "%s: cannot create a TLS context", ctx->label);
+    }
+    engine_ctx_free(ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+void engine_ctx_free(struct ts_tls_ctx *ctx) {
+  if (ctx == NULL) {
+    return;
+  }
+  for (size_t i = 0; i < TS_SESSION_CACHE_SLOTS; i++) {
+    SSL_SESSION_free(ctx->cache[i].session);
+  }
+  SSL_CTX_free(ctx->ssl_ctx);
+  pthread_mutex_destroy(&ctx->cache_lock);
+  free(ctx);
+}

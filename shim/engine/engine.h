@@ -1,0 +1,116 @@
+// engine.h — internal to the engine: the per-rule context and the
+// per-connection state. This directory is the only code in tlsshim that sees
+// BoringSSL.
+#ifndef TLSSHIM_ENGINE_INTERNAL_H
+#define TLSSHIM_ENGINE_INTERNAL_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../engine_api.h"
+
+// The largest plaintext one write() encrypts: one full TLS record, so the
+// output buffer never holds more than one record and its overhead.
+#define TS_RECORD_MAX 16384
+
+// How many client sessions a context keeps for resumption (one per name).
+#define TS_SESSION_CACHE_SLOTS 16
+
+struct cached_session {
+  char name[256];
+  SSL_SESSION *session;
+};
+
+struct ts_tls_ctx {
+  SSL_CTX *ssl_ctx;
+  const struct ts_rule *rule;
+  char label[80];  // "[client:web]"
+  pthread_mutex_t cache_lock;
+  struct cached_session cache[TS_SESSION_CACHE_SLOTS];
+  size_t cache_next;
+};
+
+struct ts_tls {
+  struct ts_tls_ctx *ctx;
+  SSL *ssl;
+  int fd;  // the socket of the current call
+
+  // Ciphertext the kernel did not take yet (wire.c).
+  uint8_t *out;
+  size_t out_len;  // bytes held, from |out_off|
+  size_t out_off;
+
+  int sock_errno;        // errno of the last failed recv/send, or 0
+  int saw_eof;           // recv returned 0
+  uint8_t first_byte;    // first byte ever received, to spot plaintext peers
+  int got_first_byte;
+  int handshake_done;
+  int close_notify_sent;
+  int peer_alert;        // last alert received, or -1
+
+  char verify_name[256];
+  char peer_desc[80];
+  char reason[600];      // why it failed, in words
+  int reason_errno;      // errno for |reason|
+};
+
+// engine_io is the preload's I/O and logger, set by init.
+extern const struct ts_engine_io *engine_io;
+
+// --- wire.c: the BIO between BoringSSL and the socket ----------------------
+
+// wire_attach gives |tls->ssl| a BIO that reads and writes |tls->fd| through
+// engine_io. Returns 1, or 0 on allocation failure.
+int wire_attach(struct ts_tls *tls);
+
+// wire_flush sends buffered ciphertext: TS_IO_DONE when none is left,
+// TS_IO_WANT_WRITE while some is, TS_IO_FAILED on a socket error.
+enum ts_io wire_flush(struct ts_tls *tls);
+
+// wire_free releases the output buffer.
+void wire_free(struct ts_tls *tls);
+
+// --- verify.c: certificate checks and reasons in words ---------------------
+
+// verify_install configures |ctx|'s verification for |rule|: trust store,
+// client-certificate demand. Returns 1 or 0 with a reason in |err|.
+int verify_install(SSL_CTX *ctx, const struct ts_rule *rule, char *err,
+                   size_t err_len);
+
+// verify_bind sets, on a new connection, the name or address the peer's
+// certificate must carry (clients). Returns 1 or 0.
+int verify_bind(struct ts_tls *tls);
+
+// verify_ex_index is the SSL ex_data slot that points back at the ts_tls.
+int verify_ex_index(void);
+
+// --- tls.c: the table's per-connection operations (see engine_api.h) -------
+struct ts_tls *engine_tls_new(struct ts_tls_ctx *ctx, const char *verify_name,
+                              const char *peer_desc, char *err,
+                              size_t err_len);
+void engine_tls_free(struct ts_tls *tls);
+enum ts_io engine_handshake(struct ts_tls *tls, int fd);
+enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
+                       int peek, size_t *out_len);
+enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf,
+                        size_t len, size_t *out_len);
+enum ts_io engine_flush(struct ts_tls *tls, int fd);
+enum ts_io engine_close_notify(struct ts_tls *tls, int fd);
+
+// tls_set_reason records why |tls| failed, unless a reason is already set.
+void tls_set_reason(struct ts_tls *tls, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// --- ctx.c ------------------------------------------------------------------
+
+struct ts_tls_ctx *engine_ctx_new(const struct ts_rule *rule, char *err,
+                                  size_t err_len);
+void engine_ctx_free(struct ts_tls_ctx *ctx);
+
+// ctx_session_for returns a new reference to the cached session for |name|,
+// or NULL.
+SSL_SESSION *ctx_session_for(struct ts_tls_ctx *ctx, const char *name);
+
+#endif  // TLSSHIM_ENGINE_INTERNAL_H

@@ -1,0 +1,241 @@
+// tls.c — one TLS connection: handshake, records in and out, close_notify,
+// and the outcome of every BoringSSL call mapped to enum ts_io in one place.
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "engine.h"
+
+void tls_set_reason(struct ts_tls *tls, int err, const char *fmt, ...) {
+  if (tls->reason[0] != '\0') {
+    return;  // the first, most specific reason wins
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(tls->reason, sizeof(tls->reason), fmt, ap);
+  va_end(ap);
+  tls->reason_errno = err;
+}
+
+static void on_info(const SSL *ssl, int where, int value) {
+  if ((where & SSL_CB_READ_ALERT) == 0) {
+    return;
+  }
+  struct ts_tls *tls = SSL_get_ex_data(ssl, verify_ex_index());
+  if (tls != NULL) {
+    tls->peer_alert = value & 0xff;
+  }
+}
+
+static int looks_like_tls(uint8_t first_byte) {
+  // change_cipher_spec, alert, handshake, application_data
+  return first_byte >= 0x14 && first_byte <= 0x17;
+}
+
+// explain sets the reason for a fatal BoringSSL error.
+static void explain(struct ts_tls *tls) {
+  if (tls->peer_alert >= 0) {
+    tls_set_reason(tls, ECONNRESET, "peer sent alert: %s",
+                   SSL_alert_desc_string_long(tls->peer_alert));
+  } else if (tls->got_first_byte && !looks_like_tls(tls->first_byte)) {
+    tls_set_reason(tls, ECONNRESET,
+                   "not a TLS peer (received plaintext starting with 0x%02x)",
+                   tls->first_byte);
+  } else {
+    uint32_t code = ERR_peek_error();
+    const char *why = code == 0 ? NULL : ERR_reason_error_string(code);
+    tls_set_reason(tls, ECONNRESET, "TLS error: %s",
+                   why != NULL ? why : "unknown");
+  }
+}
+
+// outcome maps a failed SSL_* call (|ret| <= 0) to what the caller does next.
+static enum ts_io outcome(struct ts_tls *tls, int ret) {
+  switch (SSL_get_error(tls->ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+      return TS_IO_WANT_READ;
+    case SSL_ERROR_WANT_WRITE:
+      return TS_IO_WANT_WRITE;
+    case SSL_ERROR_ZERO_RETURN:
+      return TS_IO_CLOSED;
+    case SSL_ERROR_SYSCALL:
+      if (tls->sock_errno != 0) {
+        tls_set_reason(tls, tls->sock_errno, "socket error: %s",
+                       strerror(tls->sock_errno));
+        return TS_IO_FAILED;
+      }
+      if (!tls->handshake_done) {
+        tls_set_reason(tls, ECONNRESET,
+                       "peer closed the connection during the handshake");
+        return TS_IO_FAILED;
+      }
+      // End of stream without close_notify: reported as the end, as TCP
+      // would, rather than as an error the program cannot act on.
+      return TS_IO_CLOSED;
+    case SSL_ERROR_SSL:
+    default:
+      explain(tls);
+      return TS_IO_FAILED;
+  }
+}
+
+static void begin_call(struct ts_tls *tls, int fd) {
+  tls->fd = fd;
+  tls->sock_errno = 0;
+  ERR_clear_error();
+}
+
+struct ts_tls *engine_tls_new(struct ts_tls_ctx *ctx, const char *verify_name,
+                              const char *peer_desc, char *err,
+                              size_t err_len) {
+  struct ts_tls *tls = calloc(1, sizeof(*tls));
+  if (tls == NULL) {
+    snprintf(err, err_len, "%s %s: out of memory", ctx->label, peer_desc);
+    return NULL;
+  }
+  tls->ctx = ctx;
+  tls->peer_alert = -1;
+  snprintf(tls->verify_name, sizeof(tls->verify_name), "%s",
+           verify_name != NULL ? verify_name : "");
+  snprintf(tls->peer_desc, sizeof(tls->peer_desc), "%s", peer_desc);
+  tls->ssl = SSL_new(ctx->ssl_ctx);
+  if (tls->ssl == NULL || !wire_attach(tls) || !verify_bind(tls)) {
+    snprintf(err, err_len, "%s %s: cannot set up the TLS connection",
+             ctx->label, peer_desc);
+    SSL_free(tls->ssl);
+    free(tls);
+    return NULL;
+  }
+  SSL_set_info_callback(tls->ssl, on_info);
+  if (ctx->rule->role == TS_ROLE_CLIENT) {
+    SSL_set_connect_state(tls->ssl);
+    SSL_SESSION *session = ctx_session_for(ctx, tls->verify_name);
+    if (session != NULL) {
+      SSL_set_session(tls->ssl, session);
+      SSL_SESSION_free(session);
+    }
+  } else {
+    SSL_set_accept_state(tls->ssl);
+  }
+  return tls;
+}
+
+void engine_tls_free(struct ts_tls *tls) {
+  if (tls == NULL) {
+    return;
+  }
+  SSL_free(tls->ssl);
+  wire_free(tls);
+  free(tls);
+}
+
+enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
+  begin_call(tls, fd);
+  if (!tls->handshake_done) {
+    int r = SSL_do_handshake(tls->ssl);
+    if (r != 1) {
+      enum ts_io io = outcome(tls, r);
+      if (io != TS_IO_WANT_READ && io != TS_IO_WANT_WRITE) {
+        // CLOSED during a handshake is a failure too.
+        if (io == TS_IO_CLOSED) {
+          tls_set_reason(tls, ECONNRESET,
+                         "peer closed the connection during the handshake");
+        }
+        wire_flush(tls);  // let our alert reach the peer if it can
+        return TS_IO_FAILED;
+      }
+      if (wire_flush(tls) == TS_IO_WANT_WRITE) {
+        return TS_IO_WANT_WRITE;
+      }
+      return io;
+    }
+    tls->handshake_done = 1;
+  }
+  // The last flight may still be buffered; it must leave before we wait for
+  // the peer's answer to it.
+  switch (wire_flush(tls)) {
+    case TS_IO_DONE:
+      return TS_IO_DONE;
+    case TS_IO_WANT_WRITE:
+      return TS_IO_WANT_WRITE;
+    case TS_IO_FAILED:
+    default:
+      tls_set_reason(tls, tls->sock_errno, "socket error: %s",
+                     strerror(tls->sock_errno));
+      return TS_IO_FAILED;
+  }
+}
+
+enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
+                       int peek, size_t *out_len) {
+  *out_len = 0;
+  if (!tls->handshake_done) {
+    enum ts_io io = engine_handshake(tls, fd);
+    if (io != TS_IO_DONE) {
+      return io;
+    }
+  }
+  begin_call(tls, fd);
+  int want = len > INT32_MAX ? INT32_MAX : (int)len;
+  int r = peek ? SSL_peek(tls->ssl, buf, want) : SSL_read(tls->ssl, buf, want);
+  if (r > 0) {
+    *out_len = (size_t)r;
+    return TS_IO_DONE;
+  }
+  return outcome(tls, r);
+}
+
+enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf,
+                        size_t len, size_t *out_len) {
+  *out_len = 0;
+  if (!tls->handshake_done) {
+    enum ts_io io = engine_handshake(tls, fd);
+    if (io != TS_IO_DONE) {
+      return io;
+    }
+  }
+  begin_call(tls, fd);
+  switch (wire_flush(tls)) {
+    case TS_IO_DONE:
+      break;
+    case TS_IO_WANT_WRITE:
+      return TS_IO_WANT_WRITE;
+    case TS_IO_FAILED:
+    default:
+      return outcome(tls, -1);
+  }
+  int chunk = len > TS_RECORD_MAX ? TS_RECORD_MAX : (int)len;
+  int r = SSL_write(tls->ssl, buf, chunk);
+  if (r > 0) {
+    *out_len = (size_t)r;
+    return TS_IO_DONE;
+  }
+  return outcome(tls, r);
+}
+
+enum ts_io engine_flush(struct ts_tls *tls, int fd) {
+  begin_call(tls, fd);
+  enum ts_io io = wire_flush(tls);
+  if (io == TS_IO_FAILED) {
+    tls_set_reason(tls, tls->sock_errno, "socket error: %s",
+                   strerror(tls->sock_errno));
+  }
+  return io;
+}
+
+enum ts_io engine_close_notify(struct ts_tls *tls, int fd) {
+  if (!tls->handshake_done) {
+    return TS_IO_DONE;
+  }
+  begin_call(tls, fd);
+  if (!tls->close_notify_sent) {
+    tls->close_notify_sent = 1;
+    (void)SSL_shutdown(tls->ssl);  // queues the alert into the wire buffer
+    ERR_clear_error();
+  }
+  return engine_flush(tls, fd);
+}

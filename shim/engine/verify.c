@@ -1,0 +1,246 @@
+// verify.c — who the peer must be, and why it is not, in words.
+//
+// Chain, validity dates and name are checked by BoringSSL's X509 verifier
+// (trust store from the rule; the name or IP the client expects set on each
+// connection). The verify callback turns the first failure into a sentence
+// naming what was wanted and what the certificate carries, and applies a
+// server rule's allow_names to a verified client certificate.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "engine.h"
+
+static int ex_index = -1;
+static pthread_once_t ex_once = PTHREAD_ONCE_INIT;
+
+static void make_ex_index(void) {
+  ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+int verify_ex_index(void) {
+  pthread_once(&ex_once, make_ex_index);
+  return ex_index;
+}
+
+static int is_ip_literal(const char *s) {
+  uint8_t buf[16];
+  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+// append adds "text" to |out| with a ", " separator, truncating safely.
+static void append(char *out, size_t len, const char *text) {
+  size_t used = strlen(out);
+  if (used + 1 < len) {
+    snprintf(out + used, len - used, "%s%s", used > 0 ? ", " : "", text);
+  }
+}
+
+// format_sans writes the certificate's DNS, IP and URI names ("DNS:a, IP:b").
+static void format_sans(X509 *cert, char *out, size_t len) {
+  out[0] = '\0';
+  GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+                                          NULL);
+  for (size_t i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
+    const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+    char item[300];
+    item[0] = '\0';
+    if (gn->type == GEN_DNS || gn->type == GEN_URI) {
+      const ASN1_STRING *s = gn->type == GEN_DNS ? gn->d.dNSName
+                                                  : gn->d.uniformResourceIdentifier;
+      snprintf(item, sizeof(item), "%s:%.*s",
+               gn->type == GEN_DNS ? "DNS" : "URI", ASN1_STRING_length(s),
+               (const char *)ASN1_STRING_get0_data(s));
+    } else if (gn->type == GEN_IPADD) {
+      char ip[INET6_ADDRSTRLEN] = "?";
+      int n = ASN1_STRING_length(gn->d.iPAddress);
+      inet_ntop(n == 16 ? AF_INET6 : AF_INET,
+                ASN1_STRING_get0_data(gn->d.iPAddress), ip, sizeof(ip));
+      snprintf(item, sizeof(item), "IP:%s", ip);
+    }
+    if (item[0] != '\0') {
+      append(out, len, item);
+    }
+  }
+  GENERAL_NAMES_free(names);
+  if (out[0] == '\0') {
+    snprintf(out, len, "no subject alternative names");
+  }
+}
+
+static void common_name(X509_NAME *name, char *out, size_t len) {
+  if (name == NULL ||
+      X509_NAME_get_text_by_NID(name, NID_commonName, out, (int)len) < 0) {
+    snprintf(out, len, "(no CN)");
+  }
+}
+
+static void describe_failure(struct ts_tls *tls, int err, X509 *cert) {
+  char sans[400];
+  char subject[256];
+  char issuer[256];
+  format_sans(cert, sans, sizeof(sans));
+  common_name(X509_get_subject_name(cert), subject, sizeof(subject));
+  common_name(X509_get_issuer_name(cert), issuer, sizeof(issuer));
+  switch (err) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+      tls_set_reason(tls, EPROTO, "host name mismatch: wanted %s, certificate has %s",
+                     tls->verify_name, sans);
+      break;
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      tls_set_reason(tls, EPROTO,
+                     "IP address mismatch: wanted %s, certificate has %s",
+                     tls->verify_name, sans);
+      break;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      tls_set_reason(tls, EPROTO, "certificate has expired (CN=%s)", subject);
+      break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      tls_set_reason(tls, EPROTO, "certificate is not yet valid (CN=%s)",
+                     subject);
+      break;
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      tls_set_reason(tls, EPROTO,
+                     "self-signed certificate (CN=%s) is not in the trust store",
+                     subject);
+      break;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+      tls_set_reason(tls, EPROTO,
+                     "unable to get local issuer certificate: CN=%s is signed "
+                     "by CN=%s, which the trust store does not hold",
+                     subject, issuer);
+      break;
+    default:
+      tls_set_reason(tls, EPROTO, "certificate rejected: %s (CN=%s)",
+                     X509_verify_cert_error_string(err), subject);
+      break;
+  }
+}
+
+static int dns_allowed(const char *entry, const char *san, size_t san_len) {
+  if (strncmp(entry, "*.", 2) == 0) {
+    const char *dot = memchr(san, '.', san_len);
+    if (dot == NULL || dot == san) {
+      return 0;  // a wildcard stands for exactly one non-empty label
+    }
+    size_t rest = san_len - (size_t)(dot + 1 - san);
+    return strlen(entry + 2) == rest &&
+           strncasecmp(dot + 1, entry + 2, rest) == 0;
+  }
+  return strlen(entry) == san_len && strncasecmp(entry, san, san_len) == 0;
+}
+
+static int entry_matches(const char *entry, const GENERAL_NAME *gn) {
+  if (strstr(entry, "://") != NULL) {
+    if (gn->type != GEN_URI) {
+      return 0;
+    }
+    const ASN1_STRING *s = gn->d.uniformResourceIdentifier;
+    return strlen(entry) == (size_t)ASN1_STRING_length(s) &&
+           memcmp(entry, ASN1_STRING_get0_data(s), strlen(entry)) == 0;
+  }
+  uint8_t ip[16];
+  int len = inet_pton(AF_INET, entry, ip) == 1    ? 4
+            : inet_pton(AF_INET6, entry, ip) == 1 ? 16
+                                                  : 0;
+  if (len > 0) {
+    return gn->type == GEN_IPADD &&
+           ASN1_STRING_length(gn->d.iPAddress) == len &&
+           memcmp(ASN1_STRING_get0_data(gn->d.iPAddress), ip, (size_t)len) == 0;
+  }
+  return gn->type == GEN_DNS &&
+         dns_allowed(entry, (const char *)ASN1_STRING_get0_data(gn->d.dNSName),
+                     (size_t)ASN1_STRING_length(gn->d.dNSName));
+}
+
+static int name_allowed(const struct ts_rule *rule, X509 *cert) {
+  GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
+                                          NULL);
+  int allowed = 0;
+  for (size_t i = 0; names != NULL && !allowed && i < sk_GENERAL_NAME_num(names);
+       i++) {
+    for (size_t j = 0; !allowed && j < rule->num_allow_names; j++) {
+      allowed = entry_matches(rule->allow_names[j],
+                              sk_GENERAL_NAME_value(names, i));
+    }
+  }
+  GENERAL_NAMES_free(names);
+  return allowed;
+}
+
+static int verify_callback(int ok, X509_STORE_CTX *store) {
+  SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+                                        SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct ts_tls *tls = ssl == NULL ? NULL : SSL_get_ex_data(ssl, verify_ex_index());
+  X509 *cert = X509_STORE_CTX_get_current_cert(store);
+  if (tls == NULL || cert == NULL) {
+    return ok;
+  }
+  if (!ok) {
+    describe_failure(tls, X509_STORE_CTX_get_error(store), cert);
+    return 0;
+  }
+  const struct ts_rule *rule = tls->ctx->rule;
+  if (X509_STORE_CTX_get_error_depth(store) == 0 &&
+      rule->role == TS_ROLE_SERVER && rule->num_allow_names > 0 &&
+      !name_allowed(rule, cert)) {
+    char sans[400];
+    format_sans(cert, sans, sizeof(sans));
+    tls_set_reason(tls, EPROTO,
+                   "client certificate name not allowed: certificate has %s",
+                   sans);
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
+  return 1;
+}
+
+int verify_install(SSL_CTX *ctx, const struct ts_rule *rule, char *err,
+                   size_t err_len) {
+  const char *store = rule->role == TS_ROLE_CLIENT ? rule->ca_file
+                                                   : rule->client_ca;
+  if (store == NULL) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    return 1;
+  }
+  if (!SSL_CTX_load_verify_locations(ctx, store, NULL)) {
+    snprintf(err, err_len, "[%s:%s]: cannot load %s %s: no usable PEM "
+             "certificates",
+             rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name,
+             rule->role == TS_ROLE_CLIENT ? "ca_file" : "client_ca", store);
+    return 0;
+  }
+  int mode = SSL_VERIFY_PEER;
+  if (rule->role == TS_ROLE_SERVER) {
+    mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(store);
+    if (names != NULL) {
+      SSL_CTX_set_client_CA_list(ctx, names);
+    }
+  }
+  SSL_CTX_set_verify(ctx, mode, verify_callback);
+  return 1;
+}
+
+int verify_bind(struct ts_tls *tls) {
+  if (!SSL_set_ex_data(tls->ssl, verify_ex_index(), tls)) {
+    return 0;
+  }
+  if (tls->ctx->rule->role != TS_ROLE_CLIENT) {
+    return 1;
+  }
+  X509_VERIFY_PARAM *param = SSL_get0_param(tls->ssl);
+  if (is_ip_literal(tls->verify_name)) {
+    return X509_VERIFY_PARAM_set1_ip_asc(param, tls->verify_name);
+  }
+  return X509_VERIFY_PARAM_set1_host(param, tls->verify_name,
+                                     strlen(tls->verify_name)) &&
+         SSL_set_tlsext_host_name(tls->ssl, tls->verify_name);
+}

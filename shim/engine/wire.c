@@ -1,0 +1,166 @@
+// wire.c — the BIO between BoringSSL and the socket.
+//
+// Reads go straight to recv(). Writes never ask BoringSSL to retry: what the
+// kernel does not take at once is kept in a per-connection buffer (at most
+// one record's worth, since write() encrypts one record at a time) and sent
+// by wire_flush. So SSL_write never sees a partial write, and the preload
+// never has to repeat a write with the same arguments.
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "engine.h"
+
+static BIO_METHOD *wire_method;
+static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
+
+static struct ts_tls *tls_of(BIO *bio) { return BIO_get_data(bio); }
+
+static int wire_read(BIO *bio, char *buf, int len) {
+  struct ts_tls *tls = tls_of(bio);
+  BIO_clear_retry_flags(bio);
+  for (;;) {
+    ssize_t n = engine_io->recv(tls->fd, buf, (size_t)len, 0);
+    if (n > 0) {
+      if (!tls->got_first_byte) {
+        tls->first_byte = (uint8_t)buf[0];
+        tls->got_first_byte = 1;
+      }
+      return (int)n;
+    }
+    if (n == 0) {
+      tls->saw_eof = 1;
+      return 0;
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      BIO_set_retry_read(bio);
+      return -1;
+    }
+    tls->sock_errno = errno;
+    return -1;
+  }
+}
+
+// send_some sends from |buf| until the kernel would block. Returns the count
+// sent, or -1 on a socket error (recorded).
+static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
+  size_t sent = 0;
+  while (sent < len) {
+    ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += (size_t)n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    }
+    tls->sock_errno = n < 0 ? errno : EPIPE;
+    return -1;
+  }
+  return (ssize_t)sent;
+}
+
+static int buffer_append(struct ts_tls *tls, const uint8_t *buf, size_t len) {
+  if (tls->out_off > 0 && tls->out_len > 0) {
+    memmove(tls->out, tls->out + tls->out_off, tls->out_len);
+  }
+  tls->out_off = 0;
+  uint8_t *grown = realloc(tls->out, tls->out_len + len);
+  if (grown == NULL) {
+    return 0;
+  }
+  memcpy(grown + tls->out_len, buf, len);
+  tls->out = grown;
+  tls->out_len += len;
+  return 1;
+}
+
+static int wire_write(BIO *bio, const char *buf, int len) {
+  struct ts_tls *tls = tls_of(bio);
+  BIO_clear_retry_flags(bio);
+  const uint8_t *bytes = (const uint8_t *)buf;
+  size_t sent = 0;
+  if (tls->out_len == 0) {
+    ssize_t n = send_some(tls, bytes, (size_t)len);
+    if (n < 0) {
+      return -1;
+    }
+    sent = (size_t)n;
+  }
+  if (sent < (size_t)len && !buffer_append(tls, bytes + sent, len - sent)) {
+    tls->sock_errno = ENOMEM;
+    return -1;
+  }
+  return len;
+}
+
+static long wire_ctrl(BIO *bio, int cmd, long num, void *ptr) {
+  (void)bio;
+  (void)num;
+  (void)ptr;
+  // BoringSSL flushes after each flight; the buffer is flushed by the caller.
+  return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int wire_create(BIO *bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+static void make_method(void) {
+  BIO_METHOD *m = BIO_meth_new(BIO_TYPE_SOURCE_SINK, "tlsshim socket");
+  if (m != NULL && BIO_meth_set_read(m, wire_read) &&
+      BIO_meth_set_write(m, wire_write) && BIO_meth_set_ctrl(m, wire_ctrl) &&
+      BIO_meth_set_create(m, wire_create)) {
+    wire_method = m;
+  }
+}
+
+int wire_attach(struct ts_tls *tls) {
+  pthread_once(&wire_once, make_method);
+  if (wire_method == NULL) {
+    return 0;
+  }
+  BIO *bio = BIO_new(wire_method);
+  if (bio == NULL) {
+    return 0;
+  }
+  BIO_set_data(bio, tls);
+  SSL_set_bio(tls->ssl, bio, bio);  // one reference, both directions
+  return 1;
+}
+
+enum ts_io wire_flush(struct ts_tls *tls) {
+  if (tls->out_len == 0) {
+    return TS_IO_DONE;
+  }
+  ssize_t n = send_some(tls, tls->out + tls->out_off, tls->out_len);
+  if (n < 0) {
+    return TS_IO_FAILED;
+  }
+  tls->out_off += (size_t)n;
+  tls->out_len -= (size_t)n;
+  if (tls->out_len > 0) {
+    return TS_IO_WANT_WRITE;
+  }
+  // An idle connection keeps no buffer.
+  free(tls->out);
+  tls->out = NULL;
+  tls->out_off = 0;
+  return TS_IO_DONE;
+}
+
+void wire_free(struct ts_tls *tls) {
+  free(tls->out);
+  tls->out = NULL;
+  tls->out_len = 0;
+  tls->out_off = 0;
+}

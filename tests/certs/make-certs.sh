@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# make-certs.sh OUTDIR — the test PKI: a CA, good and deliberately bad server
+# certificates, and client certificates for mutual TLS. EC P-256 keys (fast).
+# Idempotent: nothing is redone while OUTDIR/.complete is newer than this
+# script.
+set -euo pipefail
+out=${1:?usage: make-certs.sh OUTDIR}
+mkdir -p "$out"
+if [ -f "$out/.complete" ] && [ "$out/.complete" -nt "$0" ]; then
+  exit 0
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+umask 077
+
+newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+# ca NAME CN: a self-signed certificate authority.
+ca() {
+  newkey "$out/$1.key"
+  openssl req -x509 -new -key "$out/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    -out "$out/$1.pem" 2>/dev/null
+}
+
+# leaf NAME CA CN SAN USAGE [STARTDATE ENDDATE]: a certificate signed by CA.
+# With dates, `openssl ca` is used, the only 3.0 tool that sets past dates.
+leaf() {
+  local name=$1 signer=$2 cn=$3 san=$4 usage=$5 start=${6:-} end=${7:-}
+  newkey "$out/$name.key"
+  openssl req -new -key "$out/$name.key" -subj "/CN=$cn" -out "$work/$name.csr" 2>/dev/null
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=%s\n' \
+    "$usage" "$san" > "$work/$name.ext"
+  if [ -z "$start" ]; then
+    openssl x509 -req -in "$work/$name.csr" -CA "$out/$signer.pem" -CAkey "$out/$signer.key" \
+      -CAcreateserial -CAserial "$work/$signer.srl" -days 3650 -sha256 \
+      -extfile "$work/$name.ext" -out "$out/$name.pem" 2>/dev/null
+    return
+  fi
+  mkdir -p "$work/db"
+  : > "$work/db/index.txt"
+  echo 1000 > "$work/db/serial"
+  cat > "$work/ca.cnf" <<CNF
+[ca]
+default_ca = test
+[test]
+dir = $work/db
+database = \$dir/index.txt
+serial = \$dir/serial
+new_certs_dir = \$dir
+default_md = sha256
+policy = anything
+copy_extensions = none
+unique_subject = no
+[anything]
+commonName = supplied
+CNF
+  openssl ca -batch -config "$work/ca.cnf" -cert "$out/$signer.pem" -keyfile "$out/$signer.key" \
+    -in "$work/$name.csr" -startdate "$start" -enddate "$end" -extfile "$work/$name.ext" \
+    -notext -out "$out/$name.pem" 2>/dev/null
+}
+
+server_san='DNS:localhost,DNS:tlsshim.test,IP:127.0.0.1,IP:::1'
+
+ca ca "tlsshim Test CA"
+ca other-ca "tlsshim Other CA"
+leaf server ca localhost "$server_san" serverAuth
+leaf expired ca localhost "$server_san" serverAuth 20200101000000Z 20210101000000Z
+leaf wrongname ca wrong.test 'DNS:wrong.test' serverAuth
+leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
+leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
+leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
+leaf client-other other-ca client.test 'DNS:client.test' clientAuth
+
+newkey "$out/selfsigned.key"
+openssl req -x509 -new -key "$out/selfsigned.key" -subj "/CN=localhost" -days 3650 -sha256 \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -out "$out/selfsigned.pem" 2>/dev/null
+
+chmod 600 "$out"/*.key
+chmod 644 "$out"/*.pem
+touch "$out/.complete"
