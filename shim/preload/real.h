@@ -43,6 +43,7 @@
   X(int, connect, (int, const struct sockaddr *, socklen_t))                 \
   X(int, accept, (int, struct sockaddr *, socklen_t *))                      \
   X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                \
+  X(int, listen, (int, int))                                                 \
   X(int, shutdown, (int, int))                                               \
   X(int, close, (int))                                                       \
   X(int, close_range, (unsigned int, unsigned int, int))                     \

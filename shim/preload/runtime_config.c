@@ -1,5 +1,7 @@
 // runtime_config.c — loads TLSSHIM_CONFIG once per process.
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -9,10 +11,24 @@
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static struct ts_config *config;
 
-static void load_config(void) {
+// The path is read from the environment when the library starts, not when
+// the configuration is first needed: servers such as nginx scrub the
+// environment of the worker processes they fork, and those workers must
+// still find it. Loading itself stays lazy, so a process that never opens a
+// TCP connection never reads the file.
+static char config_path[PATH_MAX];
+
+__attribute__((constructor)) static void remember_config_path(void) {
   const char *path = getenv("TLSSHIM_CONFIG");
+  if (path != NULL) {
+    snprintf(config_path, sizeof(config_path), "%s", path);
+  }
+}
+
+static void load_config(void) {
+  const char *path = config_path;
   char err[1024];
-  if (path == NULL || path[0] == '\0') {
+  if (path[0] == '\0') {
     ts_log_error("TLSSHIM_CONFIG is not set; every TCP connect and accept "
                  "will fail with EACCES (run the program with `tlsshim run "
                  "-c FILE -- PROGRAM`)");

@@ -4,7 +4,22 @@
 
 #include "../log.h"
 #include "../policy.h"
+#include "../runtime.h"
 #include "hook.h"
+
+// listen() on a covered port loads the configuration and the rule's
+// certificate and key now, while the process still has the privileges it
+// started with: servers such as nginx fork workers that run as another user
+// and could not read the key themselves (nginx loads its own keys the same
+// way, before the workers start).
+TS_EXPORT int listen(int fd, int backlog) {
+  int r = TS_REAL(listen)(fd, backlog);
+  const struct ts_rule *rule = NULL;
+  if (r == 0 && ts_policy_server(fd, &rule) == TS_COVER) {
+    (void)ts_runtime_ctx(rule);  // a failure is logged; accept() reports it
+  }
+  return r;
+}
 
 // tls_accepted adopts the freshly accepted |fd|. Returns |fd|, or -errno
 // after closing it.
