@@ -79,7 +79,13 @@ static int load_identity(SSL_CTX *ssl_ctx, const struct ts_rule *rule,
   }
   if (!SSL_CTX_use_PrivateKey_file(ssl_ctx, rule->key, SSL_FILETYPE_PEM)) {
     last_error(why, sizeof(why));
-    snprintf(err, err_len, "%s: cannot load key %s: %s", label, rule->key, why);
+    if (strcmp(why, "KEY_VALUES_MISMATCH") == 0) {
+      snprintf(err, err_len, "%s: key %s does not match cert %s", label,
+               rule->key, rule->cert);
+    } else {
+      snprintf(err, err_len, "%s: cannot load key %s: %s", label, rule->key,
+               why);
+    }
     return 0;
   }
   if (!SSL_CTX_check_private_key(ssl_ctx)) {

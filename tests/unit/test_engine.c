@@ -1,0 +1,398 @@
+// test_engine.c — the TLS engine through its table, a client and a server
+// connection over a non-blocking socketpair driven alternately: handshakes,
+// every verification failure and its reason, mutual TLS and allow_names,
+// bulk transfer through a full socket buffer, peek, close_notify, plaintext
+// peers and session resumption.
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <dlfcn.h>
+
+#include "../../shim/engine_api.h"
+
+#define CERTS "build/certs/"
+
+static const struct ts_engine *eng;
+
+static void quiet_log(int level, const char *fmt, ...) {
+  (void)level;
+  (void)fmt;
+}
+
+static const struct ts_engine_io io = {recv, send, quiet_log};
+
+static void setup(void) {
+  cr_assert_eq(system("tests/certs/make-certs.sh " CERTS), 0,
+               "make-certs.sh failed (run from the repository root)");
+  // Loaded as the preload loads it: in its own symbol scope.
+  void *handle = dlopen("build/libtlsshim-engine.so",
+                        RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  cr_assert_not_null(handle, "dlopen: %s", dlerror());
+  ts_engine_entry_fn entry = (ts_engine_entry_fn)dlsym(handle, TS_ENGINE_SYMBOL);
+  cr_assert_not_null(entry);
+  eng = entry();
+  cr_assert_not_null(eng);
+  cr_assert_eq(eng->abi_version, TS_ENGINE_ABI_VERSION);
+  cr_assert(eng->init(&io));
+}
+
+TestSuite(engine, .init = setup);
+
+static struct ts_rule client_rule(const char *ca) {
+  struct ts_rule r;
+  memset(&r, 0, sizeof(r));
+  snprintf(r.name, sizeof(r.name), "c");
+  r.role = TS_ROLE_CLIENT;
+  r.ca_file = (char *)ca;
+  r.min_version = 0x0303;
+  return r;
+}
+
+static struct ts_rule server_rule(const char *cert, const char *key) {
+  struct ts_rule r;
+  memset(&r, 0, sizeof(r));
+  snprintf(r.name, sizeof(r.name), "s");
+  r.role = TS_ROLE_SERVER;
+  r.cert = (char *)cert;
+  r.key = (char *)key;
+  r.min_version = 0x0303;
+  return r;
+}
+
+struct pair {
+  struct ts_tls_ctx *cctx;
+  struct ts_tls_ctx *sctx;
+  struct ts_tls *c;
+  struct ts_tls *s;
+  int cfd;
+  int sfd;
+};
+
+static struct ts_tls_ctx *ctx_or_die(const struct ts_rule *rule) {
+  char err[512] = "";
+  struct ts_tls_ctx *ctx = eng->ctx_new(rule, err, sizeof(err));
+  cr_assert_not_null(ctx, "ctx_new: %s", err);
+  return ctx;
+}
+
+static void open_pair(struct pair *p, struct ts_tls_ctx *cctx,
+                      struct ts_tls_ctx *sctx, const char *name) {
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  p->cfd = sv[0];
+  p->sfd = sv[1];
+  p->cctx = cctx;
+  p->sctx = sctx;
+  char err[512];
+  p->c = eng->tls_new(cctx, name, "server", err, sizeof(err));
+  p->s = eng->tls_new(sctx, NULL, "client", err, sizeof(err));
+  cr_assert(p->c != NULL && p->s != NULL, "tls_new: %s", err);
+}
+
+static void close_pair(struct pair *p) {
+  eng->tls_free(p->c);
+  eng->tls_free(p->s);
+  close(p->cfd);
+  close(p->sfd);
+}
+
+// handshake drives both sides; returns 1 when both completed.
+static int handshake(struct pair *p, enum ts_io *out_c, enum ts_io *out_s) {
+  enum ts_io c = TS_IO_WANT_WRITE;
+  enum ts_io s = TS_IO_WANT_READ;
+  for (int i = 0; i < 200; i++) {
+    if (c != TS_IO_DONE && c != TS_IO_FAILED) {
+      c = eng->handshake(p->c, p->cfd);
+    }
+    if (s != TS_IO_DONE && s != TS_IO_FAILED) {
+      s = eng->handshake(p->s, p->sfd);
+    }
+    if ((c == TS_IO_DONE || c == TS_IO_FAILED) &&
+        (s == TS_IO_DONE || s == TS_IO_FAILED)) {
+      break;
+    }
+    if (c == TS_IO_FAILED || s == TS_IO_FAILED) {
+      // One side gave up; let the other read its alert or the end.
+      if (i > 5) {
+        break;
+      }
+    }
+  }
+  *out_c = c;
+  *out_s = s;
+  return c == TS_IO_DONE && s == TS_IO_DONE;
+}
+
+static void expect_refused(const char *cert, const char *key,
+                           const char *name, const char *reason) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(cert, key);
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), name);
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert_not(handshake(&p, &c, &s));
+  cr_assert_eq(c, TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p.c, &err);
+  cr_assert(strstr(why, reason) != NULL, "reason '%s' lacks '%s'", why, reason);
+  cr_assert_eq(err, EPROTO);
+  close_pair(&p);
+}
+
+Test(engine, tls13_by_name) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  cr_assert(eng->handshake_done(p.c));
+  char desc[400];
+  eng->describe(p.c, desc, sizeof(desc));
+  cr_assert(strstr(desc, "TLSv1.3") && strstr(desc, "verified as localhost"),
+            "%s", desc);
+  close_pair(&p);
+}
+
+Test(engine, verified_by_ip_san) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "127.0.0.1");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  close_pair(&p);
+}
+
+Test(engine, expired_refused) {
+  expect_refused(CERTS "expired.pem", CERTS "expired.key", "localhost",
+                 "certificate has expired");
+}
+
+Test(engine, wrong_name_refused) {
+  expect_refused(CERTS "wrongname.pem", CERTS "wrongname.key", "localhost",
+                 "host name mismatch: wanted localhost, certificate has "
+                 "DNS:wrong.test");
+}
+
+Test(engine, wrong_ip_refused) {
+  expect_refused(CERTS "server.pem", CERTS "server.key", "10.9.9.9",
+                 "IP address mismatch: wanted 10.9.9.9");
+}
+
+Test(engine, unknown_ca_refused) {
+  expect_refused(CERTS "unknown-ca-server.pem", CERTS "unknown-ca-server.key",
+                 "localhost", "unable to get local issuer certificate");
+}
+
+Test(engine, self_signed_refused) {
+  expect_refused(CERTS "selfsigned.pem", CERTS "selfsigned.key", "localhost",
+                 "self-signed certificate");
+}
+
+// mtls runs a handshake against a server requiring client certificates.
+static int mtls(const char *cert, const char *key, const char *allow,
+                char *server_reason, size_t len) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  cr.cert = (char *)cert;
+  cr.key = (char *)key;
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  sr.client_ca = CERTS "ca.pem";
+  char *names[1] = {(char *)allow};
+  if (allow != NULL) {
+    sr.allow_names = names;
+    sr.num_allow_names = 1;
+  }
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  int ok = handshake(&p, &c, &s);
+  int err = 0;
+  snprintf(server_reason, len, "%s", ok ? "" : eng->error(p.s, &err));
+  close_pair(&p);
+  return ok;
+}
+
+Test(engine, mtls_accepts_trusted_client) {
+  char why[600];
+  cr_assert(mtls(CERTS "client.pem", CERTS "client.key", NULL, why,
+                 sizeof(why)), "%s", why);
+}
+
+Test(engine, mtls_refuses_missing_client_cert) {
+  char why[600];
+  cr_assert_not(mtls(NULL, NULL, NULL, why, sizeof(why)));
+}
+
+Test(engine, mtls_refuses_other_ca) {
+  char why[600];
+  cr_assert_not(mtls(CERTS "client-other.pem", CERTS "client-other.key", NULL,
+                     why, sizeof(why)));
+  cr_assert(strstr(why, "unable to get local issuer") != NULL, "%s", why);
+}
+
+Test(engine, allow_names_refuses_other_name) {
+  char why[600];
+  cr_assert_not(mtls(CERTS "client2.pem", CERTS "client2.key", "client.test",
+                     why, sizeof(why)));
+  cr_assert(strstr(why, "client certificate name not allowed") != NULL &&
+                strstr(why, "DNS:other-client.test") != NULL,
+            "%s", why);
+}
+
+Test(engine, allow_names_wildcard_and_spiffe) {
+  char why[600];
+  cr_assert(mtls(CERTS "client.pem", CERTS "client.key", "*.test", why,
+                 sizeof(why)), "%s", why);
+  cr_assert(mtls(CERTS "client.pem", CERTS "client.key",
+                 "spiffe://tlsshim.test/workload/client", why, sizeof(why)),
+            "%s", why);
+  cr_assert_not(mtls(CERTS "client.pem", CERTS "client.key", "*.client.test",
+                     why, sizeof(why)),
+                "a wildcard stands for exactly one label");
+}
+
+static struct pair open_session(void) {
+  static struct ts_tls_ctx *cctx;
+  static struct ts_tls_ctx *sctx;
+  if (cctx == NULL) {
+    struct ts_rule *cr = malloc(sizeof(*cr));
+    struct ts_rule *sr = malloc(sizeof(*sr));
+    *cr = client_rule(CERTS "ca.pem");
+    *sr = server_rule(CERTS "server.pem", CERTS "server.key");
+    cctx = ctx_or_die(cr);
+    sctx = ctx_or_die(sr);
+  }
+  struct pair p;
+  open_pair(&p, cctx, sctx, "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  return p;
+}
+
+Test(engine, bulk_transfer_through_full_buffers) {
+  struct pair p = open_session();
+  int small = 4096;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  setsockopt(p.sfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  size_t total = 8 << 20;
+  unsigned char *src = malloc(total);
+  unsigned char *dst = malloc(total);
+  for (size_t i = 0; i < total; i++) {
+    src[i] = (unsigned char)(i * 31 + (i >> 12));
+  }
+  size_t sent = 0;
+  size_t got = 0;
+  int want_write = 0;
+  while (got < total) {
+    if (sent < total) {
+      size_t n = 0;
+      enum ts_io w = eng->write(p.c, p.cfd, src + sent, total - sent, &n);
+      cr_assert(w == TS_IO_DONE || w == TS_IO_WANT_WRITE);
+      want_write |= w == TS_IO_WANT_WRITE;
+      sent += n;
+    } else {
+      cr_assert_neq(eng->flush(p.c, p.cfd), TS_IO_FAILED);
+    }
+    size_t n = 0;
+    enum ts_io r = eng->read(p.s, p.sfd, dst + got, total - got, 0, &n);
+    cr_assert(r == TS_IO_DONE || r == TS_IO_WANT_READ);
+    got += n;
+  }
+  cr_assert(want_write, "the socket buffer never filled; the test is void");
+  cr_assert_eq(memcmp(src, dst, total), 0);
+  cr_assert_not(eng->has_output(p.c));
+  free(src);
+  free(dst);
+  close_pair(&p);
+}
+
+Test(engine, peek_pending_and_close_notify) {
+  struct pair p = open_session();
+  size_t n = 0;
+  cr_assert_eq(eng->write(p.c, p.cfd, "hello world", 11, &n), TS_IO_DONE);
+  char buf[32];
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, 5, 1, &n), TS_IO_DONE);
+  cr_assert_eq(n, 5);
+  cr_assert_eq(eng->pending(p.s), 11, "a peek consumes nothing");
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, 11);
+  cr_assert_eq(memcmp(buf, "hello world", 11), 0);
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n),
+               TS_IO_WANT_READ);
+  cr_assert_eq(eng->close_notify(p.c, p.cfd), TS_IO_DONE);
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_CLOSED);
+  close_pair(&p);
+}
+
+Test(engine, plaintext_peer_is_named) {
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  char err[256];
+  struct ts_tls *s = eng->tls_new(sctx, NULL, "client", err, sizeof(err));
+  const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  cr_assert_eq(write(sv[0], req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+  cr_assert_eq(eng->handshake(s, sv[1]), TS_IO_FAILED);
+  int e = 0;
+  const char *why = eng->error(s, &e);
+  cr_assert(strstr(why, "not a TLS peer") != NULL, "%s", why);
+  cr_assert_eq(e, ECONNRESET);
+  eng->tls_free(s);
+  close(sv[0]);
+  close(sv[1]);
+}
+
+Test(engine, second_connection_resumes) {
+  struct pair p = open_session();
+  // The server's session tickets arrive after the handshake; a read on the
+  // client processes them.
+  size_t n = 0;
+  cr_assert_eq(eng->write(p.s, p.sfd, "x", 1, &n), TS_IO_DONE);
+  char b;
+  cr_assert_eq(eng->read(p.c, p.cfd, &b, 1, 0, &n), TS_IO_DONE);
+  close_pair(&p);
+  struct pair q = open_session();
+  char desc[400];
+  eng->describe(q.c, desc, sizeof(desc));
+  cr_assert(strstr(desc, "resumed=yes") != NULL, "%s", desc);
+  close_pair(&q);
+}
+
+Test(engine, ctx_errors_name_the_file) {
+  char err[512] = "";
+  struct ts_rule cr = client_rule(CERTS "does-not-exist.pem");
+  cr_assert_null(eng->ctx_new(&cr, err, sizeof(err)));
+  cr_assert(strstr(err, "does-not-exist.pem") != NULL, "%s", err);
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "client.key");
+  cr_assert_null(eng->ctx_new(&sr, err, sizeof(err)));
+  cr_assert(strstr(err, "does not match") != NULL, "%s", err);
+}
+
+Test(engine, min_version_13_floor) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  cr.min_version = 0x0304;
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  char desc[400];
+  eng->describe(p.c, desc, sizeof(desc));
+  cr_assert(strstr(desc, "TLSv1.3") != NULL, "%s", desc);
+  close_pair(&p);
+}
