@@ -1,6 +1,6 @@
 // config.h — tlsshim's configuration: INI files parsed into a frozen, validated
-// struct. This module knows nothing of sockets, hooks or TLS; it turns text into
-// data and rejects anything it does not understand.
+// struct. This module knows nothing of sockets, hooks or TLS; it turns text
+// into data and rejects anything it does not understand.
 #ifndef TLSSHIM_CONFIG_H
 #define TLSSHIM_CONFIG_H
 
@@ -39,10 +39,10 @@ enum ts_host_kind {
 // ts_host_match is the parsed `host` key of a client rule.
 struct ts_host_match {
   enum ts_host_kind kind;
-  int family;            // AF_INET or AF_INET6 when kind is TS_HOST_CIDR
-  uint8_t addr[16];      // network byte order; 4 bytes used for AF_INET
-  unsigned prefix_len;   // 0..32 or 0..128; bits beyond it are zero
-  char name[256];        // lower-cased, when kind is TS_HOST_NAME
+  int family;           // AF_INET or AF_INET6 when kind is TS_HOST_CIDR
+  uint8_t addr[16];     // network byte order; 4 bytes used for AF_INET
+  unsigned prefix_len;  // 0..32 or 0..128; bits beyond it are zero
+  char name[256];       // lower-cased, when kind is TS_HOST_NAME
 };
 
 // ts_rule is one [client:NAME] or [server:NAME] section after validation.
@@ -53,18 +53,18 @@ struct ts_rule {
   enum ts_role role;
   uint16_t ports[TS_MAX_PORTS];
   size_t num_ports;
-  struct ts_host_match host;   // client rules only; TS_HOST_ANY for servers
-  char *ca_file;               // client: trust store (never NULL after load)
-  char *server_name;           // client: name to verify and send as SNI, or NULL
-  char *cert;                  // client: optional; server: required
-  char *key;                   // set exactly when cert is set
-  char *client_ca;             // server: when set, client certificates are required
-  char **allow_names;          // server: allow-list of peer identities, or NULL
+  struct ts_host_match host;  // client rules only; TS_HOST_ANY for servers
+  char *ca_file;              // client: trust store (never NULL after load)
+  char *server_name;          // client: name to verify and send as SNI, or NULL
+  char *cert;                 // client: optional; server: required
+  char *key;                  // set exactly when cert is set
+  char *client_ca;     // server: when set, client certificates are required
+  char **allow_names;  // server: allow-list of peer identities, or NULL
   size_t num_allow_names;
-  uint16_t min_version;        // 0x0303 (TLS 1.2, the default) or 0x0304 (TLS 1.3)
-  char source_file[4096];      // file that defined the rule
-  unsigned source_line;        // line of the section header
-  size_t index;                // position in ts_config.rules
+  uint16_t min_version;    // 0x0303 (TLS 1.2, the default) or 0x0304 (TLS 1.3)
+  char source_file[4096];  // file that defined the rule
+  unsigned source_line;    // line of the section header
+  size_t index;            // position in ts_config.rules
 };
 
 // ts_config is the whole configuration. It is immutable once loaded.

@@ -28,7 +28,7 @@ extern "C" {
 
 // ts_io is the outcome of every engine operation on a connection.
 enum ts_io {
-  TS_IO_DONE = 0,        // the operation completed (maybe partially, see out_len)
+  TS_IO_DONE = 0,  // the operation completed (maybe partially, see out_len)
   TS_IO_WANT_READ = 1,   // wait until the socket is readable, then call again
   TS_IO_WANT_WRITE = 2,  // wait until the socket is writable, then call again
   TS_IO_CLOSED = 3,      // the peer closed: close_notify or end of stream

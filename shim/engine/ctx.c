@@ -1,11 +1,10 @@
 // ctx.c — one TLS context per rule, shared by every connection of that rule:
 // certificates and trust store are loaded once, and client sessions are kept
 // for resumption.
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
 
 #include "engine.h"
 
@@ -114,8 +113,8 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
     return 0;
   }
   if (rule->role == TS_ROLE_CLIENT) {
-    SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_CLIENT |
-                                          SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_set_session_cache_mode(
+        s, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     SSL_CTX_sess_set_new_cb(s, on_new_session);
   }
   return 1;

@@ -1,12 +1,11 @@
 // engine.c — the table the preload calls, and what describes a connection.
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
+#include "engine.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
-
-#include "engine.h"
+#include <stdio.h>
+#include <string.h>
 
 const struct ts_engine_io *engine_io;
 
@@ -40,8 +39,8 @@ static void peer_name(const struct ts_tls *tls, char *out, size_t len) {
     return;
   }
   char cn[256];
-  if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName,
-                                cn, sizeof(cn)) < 0) {
+  if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn,
+                                sizeof(cn)) < 0) {
     snprintf(cn, sizeof(cn), "(no CN)");
   }
   snprintf(out, len, "CN=%s", cn);

@@ -42,18 +42,18 @@ struct ts_tls {
   size_t out_len;  // bytes held, from |out_off|
   size_t out_off;
 
-  int sock_errno;        // errno of the last failed recv/send, or 0
-  int saw_eof;           // recv returned 0
-  uint8_t first_byte;    // first byte ever received, to spot plaintext peers
+  int sock_errno;      // errno of the last failed recv/send, or 0
+  int saw_eof;         // recv returned 0
+  uint8_t first_byte;  // first byte ever received, to spot plaintext peers
   int got_first_byte;
   int handshake_done;
   int close_notify_sent;
-  int peer_alert;        // last alert received, or -1
+  int peer_alert;  // last alert received, or -1
 
   char verify_name[256];
   char peer_desc[80];
-  char reason[600];      // why it failed, in words
-  int reason_errno;      // errno for |reason|
+  char reason[600];  // why it failed, in words
+  int reason_errno;  // errno for |reason|
 };
 
 // engine_io is the preload's I/O and logger, set by init.
@@ -88,14 +88,13 @@ int verify_ex_index(void);
 
 // --- tls.c: the table's per-connection operations (see engine_api.h) -------
 struct ts_tls *engine_tls_new(struct ts_tls_ctx *ctx, const char *verify_name,
-                              const char *peer_desc, char *err,
-                              size_t err_len);
+                              const char *peer_desc, char *err, size_t err_len);
 void engine_tls_free(struct ts_tls *tls);
 enum ts_io engine_handshake(struct ts_tls *tls, int fd);
 enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
                        int peek, size_t *out_len);
-enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf,
-                        size_t len, size_t *out_len);
+enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
+                        size_t *out_len);
 enum ts_io engine_flush(struct ts_tls *tls, int fd);
 enum ts_io engine_close_notify(struct ts_tls *tls, int fd);
 

@@ -1,12 +1,11 @@
 // tls.c — one TLS connection: handshake, records in and out, close_notify,
 // and the outcome of every BoringSSL call mapped to enum ts_io in one place.
 #include <errno.h>
+#include <openssl/err.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
 
 #include "engine.h"
 
@@ -189,8 +188,8 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   return outcome(tls, r);
 }
 
-enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf,
-                        size_t len, size_t *out_len) {
+enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
+                        size_t *out_len) {
   *out_len = 0;
   if (!tls->handshake_done) {
     enum ts_io io = engine_handshake(tls, fd);

@@ -7,12 +7,11 @@
 // server rule's allow_names to a verified client certificate.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include "engine.h"
 
@@ -44,15 +43,15 @@ static void append(char *out, size_t len, const char *text) {
 // format_sans writes the certificate's DNS, IP and URI names ("DNS:a, IP:b").
 static void format_sans(X509 *cert, char *out, size_t len) {
   out[0] = '\0';
-  GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
-                                          NULL);
+  GENERAL_NAMES *names =
+      X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
   for (size_t i = 0; names != NULL && i < sk_GENERAL_NAME_num(names); i++) {
     const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
     char item[300];
     item[0] = '\0';
     if (gn->type == GEN_DNS || gn->type == GEN_URI) {
-      const ASN1_STRING *s = gn->type == GEN_DNS ? gn->d.dNSName
-                                                  : gn->d.uniformResourceIdentifier;
+      const ASN1_STRING *s =
+          gn->type == GEN_DNS ? gn->d.dNSName : gn->d.uniformResourceIdentifier;
       snprintf(item, sizeof(item), "%s:%.*s",
                gn->type == GEN_DNS ? "DNS" : "URI", ASN1_STRING_length(s),
                (const char *)ASN1_STRING_get0_data(s));
@@ -89,7 +88,8 @@ static void describe_failure(struct ts_tls *tls, int err, X509 *cert) {
   common_name(X509_get_issuer_name(cert), issuer, sizeof(issuer));
   switch (err) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
-      tls_set_reason(tls, EPROTO, "host name mismatch: wanted %s, certificate has %s",
+      tls_set_reason(tls, EPROTO,
+                     "host name mismatch: wanted %s, certificate has %s",
                      tls->verify_name, sans);
       break;
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
@@ -106,9 +106,9 @@ static void describe_failure(struct ts_tls *tls, int err, X509 *cert) {
       break;
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-      tls_set_reason(tls, EPROTO,
-                     "self-signed certificate (CN=%s) is not in the trust store",
-                     subject);
+      tls_set_reason(
+          tls, EPROTO,
+          "self-signed certificate (CN=%s) is not in the trust store", subject);
       break;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -161,14 +161,14 @@ static int entry_matches(const char *entry, const GENERAL_NAME *gn) {
 }
 
 static int name_allowed(const struct ts_rule *rule, X509 *cert) {
-  GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL,
-                                          NULL);
+  GENERAL_NAMES *names =
+      X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
   int allowed = 0;
-  for (size_t i = 0; names != NULL && !allowed && i < sk_GENERAL_NAME_num(names);
-       i++) {
+  for (size_t i = 0;
+       names != NULL && !allowed && i < sk_GENERAL_NAME_num(names); i++) {
     for (size_t j = 0; !allowed && j < rule->num_allow_names; j++) {
-      allowed = entry_matches(rule->allow_names[j],
-                              sk_GENERAL_NAME_value(names, i));
+      allowed =
+          entry_matches(rule->allow_names[j], sk_GENERAL_NAME_value(names, i));
     }
   }
   GENERAL_NAMES_free(names);
@@ -176,9 +176,10 @@ static int name_allowed(const struct ts_rule *rule, X509 *cert) {
 }
 
 static int verify_callback(int ok, X509_STORE_CTX *store) {
-  SSL *ssl = X509_STORE_CTX_get_ex_data(store,
-                                        SSL_get_ex_data_X509_STORE_CTX_idx());
-  struct ts_tls *tls = ssl == NULL ? NULL : SSL_get_ex_data(ssl, verify_ex_index());
+  SSL *ssl =
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct ts_tls *tls =
+      ssl == NULL ? NULL : SSL_get_ex_data(ssl, verify_ex_index());
   X509 *cert = X509_STORE_CTX_get_current_cert(store);
   if (tls == NULL || cert == NULL) {
     return ok;
@@ -204,14 +205,15 @@ static int verify_callback(int ok, X509_STORE_CTX *store) {
 
 int verify_install(SSL_CTX *ctx, const struct ts_rule *rule, char *err,
                    size_t err_len) {
-  const char *store = rule->role == TS_ROLE_CLIENT ? rule->ca_file
-                                                   : rule->client_ca;
+  const char *store =
+      rule->role == TS_ROLE_CLIENT ? rule->ca_file : rule->client_ca;
   if (store == NULL) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     return 1;
   }
   if (!SSL_CTX_load_verify_locations(ctx, store, NULL)) {
-    snprintf(err, err_len, "[%s:%s]: cannot load %s %s: no usable PEM "
+    snprintf(err, err_len,
+             "[%s:%s]: cannot load %s %s: no usable PEM "
              "certificates",
              rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name,
              rule->role == TS_ROLE_CLIENT ? "ca_file" : "client_ca", store);

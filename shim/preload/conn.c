@@ -43,8 +43,9 @@ static void format_peer(const struct sockaddr *peer, char *out, size_t len) {
 }
 
 struct ts_conn *ts_conn_new(enum ts_role role, const struct ts_rule *rule,
-                            const struct sockaddr *peer, const char *verify_name,
-                            int app_nonblock, enum ts_conn_state state) {
+                            const struct sockaddr *peer,
+                            const char *verify_name, int app_nonblock,
+                            enum ts_conn_state state) {
   struct ts_conn *conn = calloc(1, sizeof(*conn));
   if (conn == NULL) {
     return NULL;
@@ -135,7 +136,8 @@ static int step_connecting(struct ts_conn *conn, int fd) {
   }
   int err = 0;
   socklen_t len = sizeof(err);
-  if (ready < 0 || TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+  if (ready < 0 ||
+      TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
     err = errno;
   }
   if (err != 0) {

@@ -37,23 +37,24 @@ struct ts_conn {
   const struct ts_engine *engine;  // set with |tls|
   struct ts_tls *tls;              // NULL until the handshake starts
   enum ts_conn_state state;
-  enum ts_io want;      // what the last step waits for (WANT_READ/WANT_WRITE)
-  int app_nonblock;     // the program believes the socket is non-blocking
-  int peer_closed;      // close_notify or end of stream was read
-  int shut_wr;          // the program shut down its sending side
-  int fail_errno;       // the errno of a failed connection
-  int error_pending;    // getsockopt(SO_ERROR) has yet to report fail_errno
-  int used;             // this process has moved data on the connection
-  char peer[80];        // "127.0.0.1:8443"
-  char label[160];      // "[client:web] 127.0.0.1:8443", starts log lines
+  enum ts_io want;    // what the last step waits for (WANT_READ/WANT_WRITE)
+  int app_nonblock;   // the program believes the socket is non-blocking
+  int peer_closed;    // close_notify or end of stream was read
+  int shut_wr;        // the program shut down its sending side
+  int fail_errno;     // the errno of a failed connection
+  int error_pending;  // getsockopt(SO_ERROR) has yet to report fail_errno
+  int used;           // this process has moved data on the connection
+  char peer[80];      // "127.0.0.1:8443"
+  char label[160];    // "[client:web] 127.0.0.1:8443", starts log lines
   char verify_name[256];
 };
 
 // ts_conn_new returns a connection with one reference, in |state|, or NULL
 // when memory is short. |verify_name| is the name a client verifies.
 struct ts_conn *ts_conn_new(enum ts_role role, const struct ts_rule *rule,
-                            const struct sockaddr *peer, const char *verify_name,
-                            int app_nonblock, enum ts_conn_state state);
+                            const struct sockaddr *peer,
+                            const char *verify_name, int app_nonblock,
+                            enum ts_conn_state state);
 
 // ts_conn_attach creates the connection of socket |fd| in |state|, makes the
 // kernel socket non-blocking (remembering whether the program had asked for
@@ -104,8 +105,8 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
 
 // ts_conn_send encrypts and sends |len| bytes; a blocking call returns only
 // when all are consumed. Returns the count consumed or -errno.
-ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf,
-                     size_t len, int flags);
+ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
+                     int flags);
 
 // ts_conn_shutdown handles shutdown(): SHUT_WR and SHUT_RDWR send
 // close_notify first. Returns 0 or -errno.

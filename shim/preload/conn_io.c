@@ -150,8 +150,8 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   for (;;) {
     short events = POLLIN;
     pthread_mutex_lock(&conn->lock);
-    ssize_t r = recv_once_locked(conn, fd, (char *)buf + got, len - got, peek,
-                                 &events);
+    ssize_t r =
+        recv_once_locked(conn, fd, (char *)buf + got, len - got, peek, &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
     if (r > 0) {
@@ -212,8 +212,8 @@ static ssize_t send_once_locked(struct ts_conn *conn, int fd, const void *buf,
   }
 }
 
-ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf,
-                     size_t len, int flags) {
+ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
+                     int flags) {
   size_t sent = 0;
   struct deadline dl = {0, 0};
   int have_deadline = 0;
@@ -226,8 +226,8 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf,
   while (sent < len) {
     short events = POLLOUT;
     pthread_mutex_lock(&conn->lock);
-    ssize_t r = send_once_locked(conn, fd, (const char *)buf + sent,
-                                 len - sent, &events);
+    ssize_t r = send_once_locked(conn, fd, (const char *)buf + sent, len - sent,
+                                 &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
     if (r > 0) {
@@ -263,7 +263,7 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
     int r = ts_conn_step_locked(conn, fd);
     short events = want_events(conn);
     if (r < 0 && r != -EAGAIN) {
-      conn->error_pending = 0;  // connect() itself reports it
+      conn->error_pending = 0;  // the connect hook itself reports it
     }
     pthread_mutex_unlock(&conn->lock);
     if (r != -EAGAIN) {
@@ -279,7 +279,8 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
       return -ETIMEDOUT;
     }
     if (w < 0) {
-      return w;  // EINTR: like connect(), the attempt goes on in the background
+      return w;  // EINTR: as with a plain connect, the attempt goes on in the
+                 // background
     }
   }
 }

@@ -67,8 +67,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
 
 // readable_locked tells whether a read would return data or end of stream
 // now, decrypting what the kernel holds if need be.
-static uint32_t readable_locked(struct ts_conn *conn, int fd,
-                                uint32_t events) {
+static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
   if (conn->peer_closed || conn->engine->pending(conn->tls) > 0) {
     return POLLIN;
   }
@@ -122,8 +121,7 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
   uint32_t out = 0;
   pthread_mutex_lock(&conn->lock);
   int just_opened = 0;
-  if ((conn->state == TS_CONN_CONNECTING ||
-       conn->state == TS_CONN_HANDSHAKE ||
+  if ((conn->state == TS_CONN_CONNECTING || conn->state == TS_CONN_HANDSHAKE ||
        conn->state == TS_CONN_INHERITED) &&
       kernel_revents != 0) {
     just_opened = ts_conn_step_locked(conn, fd) == 0;

@@ -20,13 +20,13 @@
 #define MODE_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP)
 
 struct watch {
-  int fd;                  // -1 when the slot is free
-  uint16_t generation;     // tells a stale kernel event from a live one
-  struct ts_conn *conn;    // a reference held by the watch
-  uint32_t app_events;     // what the program registered, flags included
-  epoll_data_t app_data;   // what the program gets back
-  uint32_t registered;     // what the kernel holds now (0: disarmed)
-  int fired;               // EPOLLONESHOT delivered; wait for the next MOD
+  int fd;                 // -1 when the slot is free
+  uint16_t generation;    // tells a stale kernel event from a live one
+  struct ts_conn *conn;   // a reference held by the watch
+  uint32_t app_events;    // what the program registered, flags included
+  epoll_data_t app_data;  // what the program gets back
+  uint32_t registered;    // what the kernel holds now (0: disarmed)
+  int fired;              // EPOLLONESHOT delivered; wait for the next MOD
 };
 
 struct epset {
@@ -183,8 +183,8 @@ static int ctl_mod_del(int epfd, int op, int fd,
   }
   if (op == EPOLL_CTL_DEL) {
     struct epoll_event unused = {0};
-    int r = TS_REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, &unused) < 0 ? -errno
-                                                                      : 0;
+    int r =
+        TS_REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, &unused) < 0 ? -errno : 0;
     drop_watch(set, w);
     return r;
   }
@@ -248,8 +248,8 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
     }
     if (ready != 0 && n < max) {
       ts_fdentry_ref(&w->conn->entry);
-      early[n++] = (struct candidate){w->conn, w->fd, tag_of(set, w),
-                                      w->app_events, w->app_data, 0, ready};
+      early[n++] = (struct candidate){
+          w->conn, w->fd, tag_of(set, w), w->app_events, w->app_data, 0, ready};
     }
   }
   pthread_mutex_unlock(&ep_lock);
@@ -288,8 +288,8 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
     }
     if (j == *ncands) {
       ts_fdentry_ref(&w->conn->entry);
-      cands[j] = (struct candidate){w->conn, w->fd, kev[i].data.u64,
-                                    w->app_events, w->app_data, 0, 0};
+      cands[j] = (struct candidate){
+          w->conn, w->fd, kev[i].data.u64, w->app_events, w->app_data, 0, 0};
       (*ncands)++;
     }
     cands[j].kernel_revents = kev[i].events;

@@ -18,8 +18,8 @@ static slot_t *slot_of(int fd, int create) {
   if (fd < 0 || fd >= TS_FDTABLE_MAX_FD) {
     return NULL;
   }
-  slot_t *chunk = atomic_load_explicit(&chunks[fd >> CHUNK_BITS],
-                                       memory_order_acquire);
+  slot_t *chunk =
+      atomic_load_explicit(&chunks[fd >> CHUNK_BITS], memory_order_acquire);
   if (chunk == NULL && create) {
     // Called under table_lock, so no other thread installs a chunk now.
     chunk = calloc(CHUNK_SIZE, sizeof(*chunk));
@@ -105,8 +105,8 @@ int ts_fdtable_next(int from) {
     from = 0;
   }
   for (int fd = from; fd < TS_FDTABLE_MAX_FD;) {
-    slot_t *chunk = atomic_load_explicit(&chunks[fd >> CHUNK_BITS],
-                                         memory_order_acquire);
+    slot_t *chunk =
+        atomic_load_explicit(&chunks[fd >> CHUNK_BITS], memory_order_acquire);
     if (chunk == NULL) {
       fd = ((fd >> CHUNK_BITS) + 1) << CHUNK_BITS;
       continue;

@@ -52,8 +52,8 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
   }
   int err = 0;
   struct ts_conn *conn =
-      ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer,
-                     verify_name, TS_CONN_INHERITED, &err);
+      ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer, verify_name,
+                     TS_CONN_INHERITED, &err);
   if (conn == NULL) {
     ts_log_error("[%s:%s]: cannot track inherited descriptor %d",
                  role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);

@@ -66,8 +66,8 @@ int ts_log_configure(int level, const char *path) {
   }
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    ts_log_error("cannot open log_file %s: %s; logging to standard error",
-                 path, strerror(errno));
+    ts_log_error("cannot open log_file %s: %s; logging to standard error", path,
+                 strerror(errno));
     return 0;
   }
   int high = TS_REAL(fcntl)(fd, F_DUPFD_CLOEXEC, TS_LOG_FD_FLOOR);

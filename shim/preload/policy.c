@@ -24,8 +24,7 @@ static int addr_parts(const struct sockaddr *addr, socklen_t addr_len,
     *port = ntohs(in->sin_port);
     return 1;
   }
-  if (addr->sa_family == AF_INET6 &&
-      addr_len >= sizeof(struct sockaddr_in6)) {
+  if (addr->sa_family == AF_INET6 && addr_len >= sizeof(struct sockaddr_in6)) {
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
     *family = AF_INET6;
     *bytes = (const uint8_t *)&in6->sin6_addr;

@@ -33,9 +33,9 @@ int ts_poll_needed(const struct pollfd *fds, nfds_t nfds) {
 }
 
 struct poll_state {
-  struct pollfd *kernel;    // what the kernel is asked
-  struct ts_conn **conns;   // NULL where the descriptor carries no TLS
-  uint32_t *early;          // readiness known without the kernel
+  struct pollfd *kernel;   // what the kernel is asked
+  struct ts_conn **conns;  // NULL where the descriptor carries no TLS
+  uint32_t *early;         // readiness known without the kernel
 };
 
 // one_round asks the kernel once, waiting up to |wait| (NULL: forever), and
@@ -49,16 +49,15 @@ static int one_round(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
     st->early[i] = 0;
     if (st->conns[i] != NULL) {
       uint32_t kernel_events = 0;
-      st->early[i] = ts_conn_ready_prepare(st->conns[i],
-                                            (uint16_t)fds[i].events,
-                                            &kernel_events);
+      st->early[i] = ts_conn_ready_prepare(
+          st->conns[i], (uint16_t)fds[i].events, &kernel_events);
       st->kernel[i].events = (short)kernel_events;
       early_count += st->early[i] != 0;
     }
   }
   struct timespec zero = {0, 0};
-  int r = TS_REAL(ppoll)(st->kernel, nfds, early_count > 0 ? &zero : wait,
-                         sigmask);
+  int r =
+      TS_REAL(ppoll)(st->kernel, nfds, early_count > 0 ? &zero : wait, sigmask);
   if (r < 0) {
     if (early_count == 0) {
       return -errno;
@@ -88,8 +87,8 @@ static int poll_loop(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
                      const struct timespec *timeout, const sigset_t *sigmask) {
   int64_t deadline = 0;
   if (timeout != NULL) {
-    deadline = now_ns() + (int64_t)timeout->tv_sec * 1000000000 +
-               timeout->tv_nsec;
+    deadline =
+        now_ns() + (int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec;
   }
   for (;;) {
     struct timespec left;

@@ -20,58 +20,60 @@
 // X(return type, name, parameter list). Every one exists in glibc 2.36; a
 // symbol that an older libc lacks (close_range) stays NULL and the hook that
 // needs it answers ENOSYS.
-#define TS_REAL_FUNCTIONS(X)                                                 \
-  X(ssize_t, read, (int, void *, size_t))                                    \
-  X(ssize_t, write, (int, const void *, size_t))                             \
-  X(ssize_t, readv, (int, const struct iovec *, int))                        \
-  X(ssize_t, writev, (int, const struct iovec *, int))                       \
-  X(ssize_t, recv, (int, void *, size_t, int))                               \
-  X(ssize_t, send, (int, const void *, size_t, int))                         \
-  X(ssize_t, recvfrom,                                                       \
-    (int, void *, size_t, int, struct sockaddr *, socklen_t *))              \
-  X(ssize_t, sendto,                                                         \
-    (int, const void *, size_t, int, const struct sockaddr *, socklen_t))    \
-  X(ssize_t, recvmsg, (int, struct msghdr *, int))                           \
-  X(ssize_t, sendmsg, (int, const struct msghdr *, int))                     \
-  X(ssize_t, __read_chk, (int, void *, size_t, size_t))                      \
-  X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))                 \
-  X(ssize_t, __recvfrom_chk,                                                 \
-    (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))      \
-  X(ssize_t, sendfile, (int, int, off_t *, size_t))                          \
-  X(ssize_t, sendfile64, (int, int, off_t *, size_t))                        \
-  X(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned int))   \
-  X(int, connect, (int, const struct sockaddr *, socklen_t))                 \
-  X(int, accept, (int, struct sockaddr *, socklen_t *))                      \
-  X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                \
-  X(int, listen, (int, int))                                                 \
-  X(int, shutdown, (int, int))                                               \
-  X(int, close, (int))                                                       \
-  X(int, close_range, (unsigned int, unsigned int, int))                     \
-  X(int, dup, (int))                                                         \
-  X(int, dup2, (int, int))                                                   \
-  X(int, dup3, (int, int, int))                                              \
-  X(int, fcntl, (int, int, ...))                                             \
-  X(int, fcntl64, (int, int, ...))                                           \
-  X(int, ioctl, (int, unsigned long, ...))                                   \
-  X(int, getsockopt, (int, int, int, void *, socklen_t *))                   \
-  X(int, poll, (struct pollfd *, nfds_t, int))                               \
-  X(int, ppoll,                                                              \
-    (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))    \
-  X(int, __poll_chk, (struct pollfd *, nfds_t, int, size_t))                 \
-  X(int, __ppoll_chk, (struct pollfd *, nfds_t, const struct timespec *,     \
-                       const sigset_t *, size_t))                            \
-  X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))      \
-  X(int, pselect, (int, fd_set *, fd_set *, fd_set *,                        \
-                   const struct timespec *, const sigset_t *))               \
-  X(int, epoll_ctl, (int, int, int, struct epoll_event *))                   \
-  X(int, epoll_wait, (int, struct epoll_event *, int, int))                  \
-  X(int, epoll_pwait,                                                        \
-    (int, struct epoll_event *, int, int, const sigset_t *))                 \
-  X(int, getaddrinfo, (const char *, const char *, const struct addrinfo *,  \
-                       struct addrinfo **))                                  \
-  X(struct hostent *, gethostbyname, (const char *))                         \
-  X(int, gethostbyname_r, (const char *, struct hostent *, char *, size_t,   \
-                           struct hostent **, int *))                        \
+#define TS_REAL_FUNCTIONS(X)                                                   \
+  X(ssize_t, read, (int, void *, size_t))                                      \
+  X(ssize_t, write, (int, const void *, size_t))                               \
+  X(ssize_t, readv, (int, const struct iovec *, int))                          \
+  X(ssize_t, writev, (int, const struct iovec *, int))                         \
+  X(ssize_t, recv, (int, void *, size_t, int))                                 \
+  X(ssize_t, send, (int, const void *, size_t, int))                           \
+  X(ssize_t, recvfrom,                                                         \
+    (int, void *, size_t, int, struct sockaddr *, socklen_t *))                \
+  X(ssize_t, sendto,                                                           \
+    (int, const void *, size_t, int, const struct sockaddr *, socklen_t))      \
+  X(ssize_t, recvmsg, (int, struct msghdr *, int))                             \
+  X(ssize_t, sendmsg, (int, const struct msghdr *, int))                       \
+  X(ssize_t, __read_chk, (int, void *, size_t, size_t))                        \
+  X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))                   \
+  X(ssize_t, __recvfrom_chk,                                                   \
+    (int, void *, size_t, size_t, int, struct sockaddr *, socklen_t *))        \
+  X(ssize_t, sendfile, (int, int, off_t *, size_t))                            \
+  X(ssize_t, sendfile64, (int, int, off_t *, size_t))                          \
+  X(ssize_t, splice, (int, loff_t *, int, loff_t *, size_t, unsigned int))     \
+  X(int, connect, (int, const struct sockaddr *, socklen_t))                   \
+  X(int, accept, (int, struct sockaddr *, socklen_t *))                        \
+  X(int, accept4, (int, struct sockaddr *, socklen_t *, int))                  \
+  X(int, listen, (int, int))                                                   \
+  X(int, shutdown, (int, int))                                                 \
+  X(int, close, (int))                                                         \
+  X(int, close_range, (unsigned int, unsigned int, int))                       \
+  X(int, dup, (int))                                                           \
+  X(int, dup2, (int, int))                                                     \
+  X(int, dup3, (int, int, int))                                                \
+  X(int, fcntl, (int, int, ...))                                               \
+  X(int, fcntl64, (int, int, ...))                                             \
+  X(int, ioctl, (int, unsigned long, ...))                                     \
+  X(int, getsockopt, (int, int, int, void *, socklen_t *))                     \
+  X(int, poll, (struct pollfd *, nfds_t, int))                                 \
+  X(int, ppoll,                                                                \
+    (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *))      \
+  X(int, __poll_chk, (struct pollfd *, nfds_t, int, size_t))                   \
+  X(int, __ppoll_chk,                                                          \
+    (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *,       \
+     size_t))                                                                  \
+  X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *))        \
+  X(int, pselect,                                                              \
+    (int, fd_set *, fd_set *, fd_set *, const struct timespec *,               \
+     const sigset_t *))                                                        \
+  X(int, epoll_ctl, (int, int, int, struct epoll_event *))                     \
+  X(int, epoll_wait, (int, struct epoll_event *, int, int))                    \
+  X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *)) \
+  X(int, getaddrinfo,                                                          \
+    (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \
+  X(struct hostent *, gethostbyname, (const char *))                           \
+  X(int, gethostbyname_r,                                                      \
+    (const char *, struct hostent *, char *, size_t, struct hostent **,        \
+     int *))                                                                   \
   X(FILE *, fdopen, (int, const char *))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
@@ -88,10 +90,10 @@ extern atomic_int ts_real_ready;
 void ts_real_resolve(void);
 
 // TS_REAL(name) is the real libc function |name|.
-#define TS_REAL(name)                                                  \
-  (__builtin_expect(atomic_load_explicit(&ts_real_ready,               \
-                                         memory_order_acquire), 1)     \
-       ? ts_real_fns.name                                              \
+#define TS_REAL(name)                                                 \
+  (__builtin_expect(                                                  \
+       atomic_load_explicit(&ts_real_ready, memory_order_acquire), 1) \
+       ? ts_real_fns.name                                             \
        : (ts_real_resolve(), ts_real_fns.name))
 
 #endif  // TLSSHIM_REAL_H

@@ -17,7 +17,7 @@ static struct resolved ring[TS_RESOLVER_SLOTS];
 static size_t next_slot;
 static pthread_mutex_t ring_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0,
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
                                              0, 0, 0, 0, 0xff, 0xff};
 
 // normalise turns an IPv4-mapped IPv6 address into IPv4 so both spellings of

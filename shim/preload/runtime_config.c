@@ -29,16 +29,18 @@ static void load_config(void) {
   const char *path = config_path;
   char err[1024];
   if (path[0] == '\0') {
-    ts_log_error("TLSSHIM_CONFIG is not set; every TCP connect and accept "
-                 "will fail with EACCES (run the program with `tlsshim run "
-                 "-c FILE -- PROGRAM`)");
+    ts_log_error(
+        "TLSSHIM_CONFIG is not set; every TCP connect and accept "
+        "will fail with EACCES (run the program with `tlsshim run "
+        "-c FILE -- PROGRAM`)");
     return;
   }
   if (!ts_config_load(path, &config, err, sizeof(err))) {
     config = NULL;
-    ts_log_error("cannot load configuration: %s; every TCP connect and accept "
-                 "will fail with EACCES",
-                 err);
+    ts_log_error(
+        "cannot load configuration: %s; every TCP connect and accept "
+        "will fail with EACCES",
+        err);
     return;
   }
   ts_log_configure(config->log_level, config->log_file);

@@ -45,7 +45,8 @@ int main(int argc, char **argv) {
   if (fd < 0 || ep < 0) {
     return 1;
   }
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd};
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
+                           .data.fd = fd};
   if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
     perror("epoll_ctl");
     return 1;

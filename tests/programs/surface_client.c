@@ -87,7 +87,8 @@ static void vector_calls(void) {
   size_t got = 0;
   // readv may return early; MSG_WAITALL through recvmsg is tested below.
   while (got < 8) {
-    ssize_t r = got == 0 ? readv(sock, in, 2) : read(sock, b + (got - 3), 8 - got);
+    ssize_t r =
+        got == 0 ? readv(sock, in, 2) : read(sock, b + (got - 3), 8 - got);
     CHECK(r > 0, "readv");
     got += (size_t)r;
   }
@@ -112,7 +113,8 @@ static void readiness_calls(void) {
   CHECK(poll(&pfd, 1, 5000) == 1 && (pfd.revents & POLLIN), "poll readable");
   CHECK(recv(sock, buf, 6, MSG_PEEK | MSG_WAITALL) > 0, "MSG_PEEK");
   int avail = 0;
-  CHECK(ioctl(sock, FIONREAD, &avail) == 0 && avail > 0, "FIONREAD counts plaintext");
+  CHECK(ioctl(sock, FIONREAD, &avail) == 0 && avail > 0,
+        "FIONREAD counts plaintext");
   fd_set rs;
   FD_ZERO(&rs);
   FD_SET(sock, &rs);

@@ -4,6 +4,7 @@
 // bulk transfer through a full socket buffer, peek, close_notify, plaintext
 // peers and session resumption.
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -12,8 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <dlfcn.h>
 
 #include "../../shim/engine_api.h"
 
@@ -35,7 +34,8 @@ static void setup(void) {
   void *handle = dlopen("build/libtlsshim-engine.so",
                         RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
   cr_assert_not_null(handle, "dlopen: %s", dlerror());
-  ts_engine_entry_fn entry = (ts_engine_entry_fn)dlsym(handle, TS_ENGINE_SYMBOL);
+  ts_engine_entry_fn entry =
+      (ts_engine_entry_fn)dlsym(handle, TS_ENGINE_SYMBOL);
   cr_assert_not_null(entry);
   eng = entry();
   cr_assert_not_null(eng);
@@ -130,8 +130,8 @@ static int handshake(struct pair *p, enum ts_io *out_c, enum ts_io *out_s) {
   return c == TS_IO_DONE && s == TS_IO_DONE;
 }
 
-static void expect_refused(const char *cert, const char *key,
-                           const char *name, const char *reason) {
+static void expect_refused(const char *cert, const char *key, const char *name,
+                           const char *reason) {
   struct ts_rule cr = client_rule(CERTS "ca.pem");
   struct ts_rule sr = server_rule(cert, key);
   struct pair p;
@@ -226,8 +226,9 @@ static int mtls(const char *cert, const char *key, const char *allow,
 
 Test(engine, mtls_accepts_trusted_client) {
   char why[600];
-  cr_assert(mtls(CERTS "client.pem", CERTS "client.key", NULL, why,
-                 sizeof(why)), "%s", why);
+  cr_assert(
+      mtls(CERTS "client.pem", CERTS "client.key", NULL, why, sizeof(why)),
+      "%s", why);
 }
 
 Test(engine, mtls_refuses_missing_client_cert) {
@@ -253,8 +254,9 @@ Test(engine, allow_names_refuses_other_name) {
 
 Test(engine, allow_names_wildcard_and_spiffe) {
   char why[600];
-  cr_assert(mtls(CERTS "client.pem", CERTS "client.key", "*.test", why,
-                 sizeof(why)), "%s", why);
+  cr_assert(
+      mtls(CERTS "client.pem", CERTS "client.key", "*.test", why, sizeof(why)),
+      "%s", why);
   cr_assert(mtls(CERTS "client.pem", CERTS "client.key",
                  "spiffe://tlsshim.test/workload/client", why, sizeof(why)),
             "%s", why);
@@ -330,8 +332,7 @@ Test(engine, peek_pending_and_close_notify) {
   cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_DONE);
   cr_assert_eq(n, 11);
   cr_assert_eq(memcmp(buf, "hello world", 11), 0);
-  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n),
-               TS_IO_WANT_READ);
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_WANT_READ);
   cr_assert_eq(eng->close_notify(p.c, p.cfd), TS_IO_DONE);
   cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_CLOSED);
   close_pair(&p);

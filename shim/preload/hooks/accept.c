@@ -16,7 +16,8 @@ TS_EXPORT int listen(int fd, int backlog) {
   int r = TS_REAL(listen)(fd, backlog);
   const struct ts_rule *rule = NULL;
   if (r == 0 && ts_policy_server(fd, &rule) == TS_COVER) {
-    (void)ts_runtime_ctx(rule);  // a failure is logged; accept() reports it
+    (void)ts_runtime_ctx(
+        rule);  // a failure is logged; the accept hook reports it
   }
   return r;
 }
@@ -45,9 +46,10 @@ static int tls_accepted(int fd) {
       ts_conn_attach(fd, TS_ROLE_SERVER, rule, (struct sockaddr *)&peer, NULL,
                      TS_CONN_HANDSHAKE, &err);
   if (conn == NULL) {
-    ts_log_error("[server:%s]: cannot track an accepted connection (%s); "
-                 "dropped",
-                 rule->name, strerror(-err));
+    ts_log_error(
+        "[server:%s]: cannot track an accepted connection (%s); "
+        "dropped",
+        rule->name, strerror(-err));
     TS_REAL(close)(fd);
     return -ECONNABORTED;
   }

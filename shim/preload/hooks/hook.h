@@ -22,8 +22,8 @@
 // their inline wrappers.
 ssize_t __read_chk(int fd, void *buf, size_t len, size_t buf_len);
 ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buf_len, int flags);
-ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buf_len,
-                       int flags, struct sockaddr *addr, socklen_t *addr_len);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buf_len, int flags,
+                       struct sockaddr *addr, socklen_t *addr_len);
 struct pollfd;
 int __poll_chk(struct pollfd *fds, unsigned long nfds, int timeout_ms,
                size_t fds_len);

@@ -60,9 +60,9 @@ TS_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
   return tls_recvfrom(fd, buf, len, flags, addr, addr_len);
 }
 
-TS_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
-                                 size_t buf_len, int flags,
-                                 struct sockaddr *addr, socklen_t *addr_len) {
+TS_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buf_len,
+                                 int flags, struct sockaddr *addr,
+                                 socklen_t *addr_len) {
   if (len > buf_len) {
     __chk_fail();
   }

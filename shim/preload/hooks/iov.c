@@ -128,8 +128,8 @@ TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   if (conn == NULL) {
     return TS_REAL(recvmsg)(fd, msg, flags);
   }
-  ssize_t r = conn_recv_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen,
-                            flags);
+  ssize_t r =
+      conn_recv_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
   ts_conn_put(conn);
   if (r >= 0) {
     // A connected TCP socket reports no address; TLS carries no ancillary
@@ -146,8 +146,8 @@ TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   if (conn == NULL) {
     return TS_REAL(sendmsg)(fd, msg, flags);
   }
-  ssize_t r = conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen,
-                            flags);
+  ssize_t r =
+      conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
 }

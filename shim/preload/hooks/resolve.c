@@ -14,8 +14,7 @@ static void remember_addrinfo(const char *node, const struct addrinfo *ai) {
       ts_resolver_remember(node, AF_INET, (const uint8_t *)&in->sin_addr);
     } else if (ai->ai_family == AF_INET6 &&
                ai->ai_addrlen >= sizeof(struct sockaddr_in6)) {
-      const struct sockaddr_in6 *in6 =
-          (const struct sockaddr_in6 *)ai->ai_addr;
+      const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ai->ai_addr;
       ts_resolver_remember(node, AF_INET6, (const uint8_t *)&in6->sin6_addr);
     }
   }
@@ -31,8 +30,7 @@ static void remember_hostent(const char *name, const struct hostent *h) {
 }
 
 TS_EXPORT int getaddrinfo(const char *node, const char *service,
-                          const struct addrinfo *hints,
-                          struct addrinfo **res) {
+                          const struct addrinfo *hints, struct addrinfo **res) {
   int r = TS_REAL(getaddrinfo)(node, service, hints, res);
   if (r == 0 && node != NULL && res != NULL) {
     remember_addrinfo(node, *res);
@@ -46,9 +44,9 @@ TS_EXPORT struct hostent *gethostbyname(const char *name) {
   return h;
 }
 
-TS_EXPORT int gethostbyname_r(const char *name, struct hostent *ret,
-                              char *buf, size_t buf_len,
-                              struct hostent **result, int *h_errnop) {
+TS_EXPORT int gethostbyname_r(const char *name, struct hostent *ret, char *buf,
+                              size_t buf_len, struct hostent **result,
+                              int *h_errnop) {
   int r = TS_REAL(gethostbyname_r)(name, ret, buf, buf_len, result, h_errnop);
   if (r == 0 && result != NULL) {
     remember_hostent(name, *result);

@@ -80,8 +80,7 @@ static ssize_t hook_sendfile(ssize_t (*real)(int, int, off_t *, size_t),
   return ts_hook_send_ret(r, 0);
 }
 
-TS_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset,
-                           size_t count) {
+TS_EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count) {
   return hook_sendfile(TS_REAL(sendfile), out_fd, in_fd, offset, count);
 }
 
@@ -115,8 +114,8 @@ static ssize_t splice_from_tls(struct ts_conn *conn, int in_fd, int out_fd,
   return r;
 }
 
-TS_EXPORT ssize_t splice(int in_fd, loff_t *in_off, int out_fd,
-                         loff_t *out_off, size_t len, unsigned int flags) {
+TS_EXPORT ssize_t splice(int in_fd, loff_t *in_off, int out_fd, loff_t *out_off,
+                         size_t len, unsigned int flags) {
   struct ts_conn *out_conn = ts_conn_get(out_fd);
   struct ts_conn *in_conn = out_conn == NULL ? ts_conn_get(in_fd) : NULL;
   if (out_conn == NULL && in_conn == NULL) {
@@ -128,8 +127,8 @@ TS_EXPORT ssize_t splice(int in_fd, loff_t *in_off, int out_fd,
     ts_conn_put(out_conn);
     return ts_hook_send_ret(r, 0);
   }
-  r = out_off != NULL ? -ESPIPE : splice_from_tls(in_conn, in_fd, out_fd, len,
-                                                   flags);
+  r = out_off != NULL ? -ESPIPE
+                      : splice_from_tls(in_conn, in_fd, out_fd, len, flags);
   ts_conn_put(in_conn);
   return ts_hook_ret(r);
 }

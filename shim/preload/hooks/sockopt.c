@@ -4,8 +4,8 @@
 
 TS_EXPORT int getsockopt(int fd, int level, int name, void *value,
                          socklen_t *len) {
-  if (level != SOL_SOCKET || name != SO_ERROR || value == NULL ||
-      len == NULL || *len < sizeof(int)) {
+  if (level != SOL_SOCKET || name != SO_ERROR || value == NULL || len == NULL ||
+      *len < sizeof(int)) {
     return TS_REAL(getsockopt)(fd, level, name, value, len);
   }
   struct ts_conn *conn = ts_conn_get(fd);
