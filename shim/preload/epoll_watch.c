@@ -344,17 +344,38 @@ static int wait_round(int epfd, struct epoll_event *events, int max_events,
   return report(epfd, cands, ncands, events, n_out, max_events);
 }
 
+// Event arrays up to this size live on the stack.
+#define STACK_EVENTS 64
+
+static int set_is_watched(int epfd) {
+  pthread_mutex_lock(&ep_lock);
+  struct epset *set = set_of(epfd, 0);
+  int watched = set != NULL && set->used > 0;
+  pthread_mutex_unlock(&ep_lock);
+  return watched;
+}
+
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
                   int timeout_ms, const sigset_t *sigmask) {
   if (max_events <= 0) {
     return -EINVAL;
   }
-  struct epoll_event *kev = calloc((size_t)max_events, sizeof(*kev));
-  struct candidate *cands = calloc((size_t)max_events * 2, sizeof(*cands));
-  if (kev == NULL || cands == NULL) {
-    free(kev);
-    free(cands);
-    return -ENOMEM;
+  if (!set_is_watched(epfd)) {
+    int n = TS_REAL(epoll_pwait)(epfd, events, max_events, timeout_ms, sigmask);
+    return n < 0 ? -errno : n;
+  }
+  struct epoll_event kev_stack[STACK_EVENTS];
+  struct candidate cands_stack[2 * STACK_EVENTS];
+  struct epoll_event *kev = kev_stack;
+  struct candidate *cands = cands_stack;
+  if (max_events > STACK_EVENTS) {
+    kev = calloc((size_t)max_events, sizeof(*kev));
+    cands = calloc((size_t)max_events * 2, sizeof(*cands));
+    if (kev == NULL || cands == NULL) {
+      free(kev);
+      free(cands);
+      return -ENOMEM;
+    }
   }
   int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
   int r;
@@ -370,8 +391,10 @@ int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
       break;
     }
   }
-  free(kev);
-  free(cands);
+  if (max_events > STACK_EVENTS) {
+    free(kev);
+    free(cands);
+  }
   return r;
 }
 
