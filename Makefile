@@ -15,7 +15,8 @@ INIH_LIB := /usr/lib/x86_64-linux-gnu/libinih.a
 
 # Packages the build, the tests and the demo need. Benchmarks add their own.
 DEB_PACKAGES := gcc make pkg-config android-libboringssl-dev libinih-dev \
-                libcriterion-dev openssl curl python3 nginx-light socat
+                libcriterion-dev openssl curl python3 nginx-light socat \
+                redis-server redis-tools
 
 CONFIG_SRC   := $(wildcard config/*.c)
 PRELOAD_SRC  := $(wildcard shim/preload/*.c shim/preload/hooks/*.c)

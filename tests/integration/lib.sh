@@ -141,3 +141,24 @@ assert_log() {
     fail "the tlsshim log does not say '$1'"
   }
 }
+
+# server_config FILE PORTS [KEY=VALUE...]: a config with one server rule
+# presenting the test server certificate.
+server_config() {
+  local file=$1 ports=$2
+  shift 2
+  {
+    printf '[global]\nlog_level = info\nlog_file = %s\n\n' "$T/tlsshim.log"
+    printf '[server:test]\nport = %s\ncert = %s\nkey = %s\n' "$ports" \
+      "$CERTS/server.pem" "$CERTS/server.key"
+    local kv
+    for kv in "$@"; do
+      printf '%s\n' "${kv/=/ = }"
+    done
+  } > "$file"
+}
+
+# talk PORT ARGS...: the native TLS client of tls_talk.py.
+talk() {
+  python3 "$ROOT/tests/integration/tls_talk.py" "$@"
+}
