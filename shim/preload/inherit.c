@@ -8,6 +8,7 @@
 // directory read and one getsockopt per open descriptor.
 #include <dirent.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "conn.h"
 #include "log.h"
@@ -36,6 +37,28 @@ static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
   return getpeername(fd, (struct sockaddr *)peer, peer_len) == 0;
 }
 
+// share_with_earlier makes |fd| name the connection of an earlier descriptor
+// for the same socket (inetd hands one socket over as 0 and 1): one socket,
+// one TLS session. Returns 1 when it did.
+static int share_with_earlier(const int *fds, int index) {
+  struct stat mine;
+  if (fstat(fds[index], &mine) != 0) {
+    return 0;
+  }
+  for (int i = 0; i < index; i++) {
+    struct stat other;
+    struct ts_conn *conn = ts_conn_get(fds[i]);
+    if (conn != NULL && fstat(fds[i], &other) == 0 &&
+        other.st_dev == mine.st_dev && other.st_ino == mine.st_ino) {
+      int ok = ts_fdtable_insert(fds[index], &conn->entry);
+      ts_conn_put(conn);
+      return ok;
+    }
+    ts_conn_put(conn);
+  }
+  return 0;
+}
+
 static void adopt(int fd, const struct sockaddr_storage *peer,
                   socklen_t peer_len) {
   const struct ts_rule *rule = NULL;
@@ -59,6 +82,12 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
                  role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);
     return;
   }
+  // The kernel socket may be non-blocking only because the previous image's
+  // tlsshim made it so; the program's own wish did not survive exec. Sockets
+  // handed over this way (inetd) are blocking, so that is the view adopted.
+  pthread_mutex_lock(&conn->lock);
+  conn->app_nonblock = 0;
+  pthread_mutex_unlock(&conn->lock);
   ts_log_debug("%s: inherited on descriptor %d", conn->label, fd);
   ts_conn_put(conn);
 }
@@ -88,6 +117,8 @@ __attribute__((constructor)) static void inherit_scan(void) {
   }
   closedir(dir);
   for (int i = 0; i < n; i++) {
-    adopt(fds[i], &peers[i], peer_lens[i]);
+    if (!share_with_earlier(fds, i)) {
+      adopt(fds[i], &peers[i], peer_lens[i]);
+    }
   }
 }

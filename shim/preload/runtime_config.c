@@ -20,12 +20,15 @@ static char config_path[PATH_MAX];
 
 __attribute__((constructor)) static void remember_config_path(void) {
   const char *path = getenv("TLSSHIM_CONFIG");
-  if (path != NULL) {
+  if (path != NULL && config_path[0] == '\0') {
     snprintf(config_path, sizeof(config_path), "%s", path);
   }
 }
 
 static void load_config(void) {
+  // Another constructor (inherit.c) may need the configuration before ours
+  // has run; constructor order between files is not defined.
+  remember_config_path();
   const char *path = config_path;
   char err[1024];
   if (path[0] == '\0') {
