@@ -76,7 +76,9 @@ struct ts_engine {
 
   // handshake drives the handshake on socket |fd| without blocking. It
   // returns TS_IO_DONE once the handshake has completed and the peer is
-  // verified (calling it again then returns TS_IO_DONE at once).
+  // verified (calling it again then returns TS_IO_DONE at once), and
+  // TS_IO_CLOSED when the peer closed without sending a byte (a port probe,
+  // a health check): a failure, but not one worth an error line.
   enum ts_io (*handshake)(struct ts_tls *tls, int fd);
 
   // read decrypts up to |len| bytes into |buf| without blocking; with |peek|

@@ -74,6 +74,8 @@ static enum ts_io outcome(struct ts_tls *tls, int ret) {
       }
       // End of stream without close_notify: reported as the end, as TCP
       // would, rather than as an error the program cannot act on.
+      engine_io->log(TS_LOG_DEBUG, "%s %s: end of stream without close_notify",
+                     tls->ctx->label, tls->peer_desc);
       return TS_IO_CLOSED;
     case SSL_ERROR_SSL:
     default:
@@ -139,7 +141,12 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
     if (r != 1) {
       enum ts_io io = outcome(tls, r);
       if (io != TS_IO_WANT_READ && io != TS_IO_WANT_WRITE) {
-        // CLOSED during a handshake is a failure too.
+        if (tls->saw_eof && !tls->got_first_byte) {
+          tls->reason[0] = '\0';
+          tls_set_reason(tls, ECONNRESET,
+                         "peer closed the connection before sending anything");
+          return TS_IO_CLOSED;
+        }
         if (io == TS_IO_CLOSED) {
           tls_set_reason(tls, ECONNRESET,
                          "peer closed the connection during the handshake");

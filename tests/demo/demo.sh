@@ -8,9 +8,15 @@ BUILD=$ROOT/build
 D=$(mktemp -d /tmp/tlsshim-demo.XXXXXX)
 chmod 755 "$D"
 NGINX_PID=
+SERVER_PID=
 cleanup() {
-  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+  local rc=$? pid
+  for pid in $NGINX_PID $SERVER_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$D"
+  exit "$rc"
 }
 trap cleanup EXIT
 
@@ -80,3 +86,41 @@ fi
 cat "$D/log2"
 grep -q "handshake failed" "$D/log2" || { echo "demo: the refusal was not logged" >&2; exit 1; }
 say "Refused: curl saw a refused connection and not one byte of its request left in plaintext."
+
+# ---------------------------------------------------------------- both sides
+SRV=$(free_port)
+mkdir -p "$D/site"
+echo "Hello from an unmodified plaintext server." > "$D/site/index.txt"
+cat > "$D/both.ini" <<INI
+[global]
+log_level = info
+
+; The server: connections python3's http.server accepts on this port must
+; speak TLS; it presents the demo certificate.
+[server:site]
+port = $SRV
+cert = $C/server.pem
+key = $C/server.key
+
+; The client: connections curl opens to that port become verified TLS.
+[client:site]
+port = $SRV
+ca_file = $C/ca.pem
+server_name = localhost
+INI
+say "Both sides: python3 -m http.server (plain HTTP) under tlsshim on port $SRV."
+"$BUILD/tlsshim" run -c "$D/both.ini" -- python3 -m http.server "$SRV" --bind 127.0.0.1 \
+  --directory "$D/site" > "$D/server.log" 2>&1 &
+SERVER_PID=$!
+wait_port "$SRV"
+say "\$ tlsshim run -c both.ini -- curl -sS http://localhost:$SRV/index.txt"
+out=$("$BUILD/tlsshim" run -c "$D/both.ini" -- curl -sS "http://localhost:$SRV/index.txt" 2> "$D/log3")
+cat "$D/log3"
+echo "response: $out"
+[ "$out" = "Hello from an unmodified plaintext server." ] || { echo "demo: both-sides request failed" >&2; exit 1; }
+say "\$ curl --cacert ca.pem https://localhost:$SRV/index.txt    (a native TLS client, no tlsshim)"
+out=$(curl -sS --cacert "$C/ca.pem" "https://localhost:$SRV/index.txt")
+echo "response: $out"
+[ "$out" = "Hello from an unmodified plaintext server." ] || { echo "demo: native TLS client failed" >&2; exit 1; }
+say "The server's side of those two connections, from its log:"
+grep "tlsshim" "$D/server.log" || { echo "demo: the server logged no TLS sessions" >&2; exit 1; }

@@ -397,3 +397,18 @@ Test(engine, min_version_13_floor) {
   cr_assert(strstr(desc, "TLSv1.3") != NULL, "%s", desc);
   close_pair(&p);
 }
+
+Test(engine, probe_that_sends_nothing_is_closed_not_failed) {
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  char err[256];
+  struct ts_tls *s = eng->tls_new(sctx, NULL, "probe", err, sizeof(err));
+  close(sv[0]);  // connected and left without a byte, as a health check does
+  cr_assert_eq(eng->handshake(s, sv[1]), TS_IO_CLOSED);
+  int e = 0;
+  cr_assert(strstr(eng->error(s, &e), "before sending anything") != NULL);
+  eng->tls_free(s);
+  close(sv[1]);
+}
