@@ -1,6 +1,7 @@
-# python3 -m http.server under a server rule, reached by native TLS clients
-# (curl https://, openssl s_client -verify_return_error). A plaintext client
-# is refused with the reason logged, and the server keeps serving.
+# python3 -m http.server (one thread per connection) under a server rule,
+# reached by native TLS clients (curl https://, openssl s_client
+# -verify_return_error), 100 of them at once. A plaintext client is refused
+# with the reason logged, and the server keeps serving.
 source "$(dirname "$0")/lib.sh"
 need curl openssl python3
 port=$(free_port)
@@ -19,3 +20,7 @@ fi
 assert_log "handshake failed: not a TLS peer"
 curl -sS --fail --cacert "$CERTS/ca.pem" "https://localhost:$port/f.bin" -o /dev/null ||
   fail "the server stopped serving after a bad client"
+seq 100 | xargs -P 100 -I{} curl -sS --cacert "$CERTS/ca.pem" -o /dev/null \
+  -w '%{http_code}\n' "https://localhost:$port/f.bin" > "$T/codes" 2>&1 || true
+ok=$(grep -c '^200$' "$T/codes" || true)
+[ "$ok" = 100 ] || fail "only $ok of 100 concurrent requests succeeded: $(sort "$T/codes" | uniq -c)"
