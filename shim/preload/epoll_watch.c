@@ -444,3 +444,5 @@ void ts_epoll_forget_range(unsigned int first, unsigned int last) {
   }
   pthread_mutex_unlock(&ep_lock);
 }
+
+void ts_epoll_after_fork_child(void) { pthread_mutex_init(&ep_lock, NULL); }

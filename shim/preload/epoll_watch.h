@@ -33,4 +33,7 @@ void ts_epoll_forget_fd(int fd);
 // [first, last].
 void ts_epoll_forget_range(unsigned int first, unsigned int last);
 
+// ts_epoll_after_fork_child re-creates the lock in a child process.
+void ts_epoll_after_fork_child(void);
+
 #endif  // TLSSHIM_EPOLL_WATCH_H

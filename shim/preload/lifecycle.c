@@ -4,7 +4,9 @@
 // closing an inherited descriptor it never touched sends no close_notify (a
 // fork-per-connection server's parent closing its copy must not end the
 // child's session, nor the reverse). Locks another thread held at the moment
-// of fork are re-created in the child.
+// of fork are re-created in the child. (The engine's session-cache lock is
+// not: a child that forks while another thread stores a session could block
+// on its first resumption.)
 //
 // exit: the kernel closes descriptors without calling close(); connections
 // this process used get their close_notify first, so the peer sees a clean
@@ -12,6 +14,9 @@
 #include <pthread.h>
 
 #include "conn.h"
+#include "epoll_watch.h"
+#include "resolver.h"
+#include "runtime.h"
 
 // How long exit waits, per connection, for its last record to leave.
 #define EXIT_FLUSH_MS 1000
@@ -34,6 +39,9 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
 
 static void after_fork_child(void) {
   ts_fdtable_after_fork_child();
+  ts_resolver_after_fork_child();
+  ts_epoll_after_fork_child();
+  ts_runtime_after_fork_child();
   for_each_conn(reset_in_child);
 }
 

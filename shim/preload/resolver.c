@@ -92,3 +92,7 @@ int ts_resolver_lookup(int family, const uint8_t *addr, char *out,
   pthread_mutex_unlock(&ring_lock);
   return found;
 }
+
+void ts_resolver_after_fork_child(void) {
+  pthread_mutex_init(&ring_lock, NULL);
+}

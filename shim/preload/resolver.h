@@ -22,4 +22,8 @@ void ts_resolver_remember(const char *name, int family, const uint8_t *addr);
 int ts_resolver_lookup(int family, const uint8_t *addr, char *out,
                        size_t out_len);
 
+// ts_resolver_after_fork_child re-creates the lock in a child process (a
+// thread of the parent may have held it at the moment of fork).
+void ts_resolver_after_fork_child(void);
+
 #endif  // TLSSHIM_RESOLVER_H

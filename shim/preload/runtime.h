@@ -22,4 +22,8 @@ const struct ts_engine *ts_runtime_engine(void);
 // cannot be loaded.
 struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule);
 
+// ts_runtime_after_fork_child re-creates the context table's lock in a
+// child process.
+void ts_runtime_after_fork_child(void);
+
 #endif  // TLSSHIM_RUNTIME_H

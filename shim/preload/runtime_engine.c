@@ -109,3 +109,5 @@ struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule) {
   pthread_mutex_unlock(&ctx_lock);
   return ctx;
 }
+
+void ts_runtime_after_fork_child(void) { pthread_mutex_init(&ctx_lock, NULL); }

@@ -7,8 +7,11 @@
 #include "hook.h"
 
 // How long close() waits for buffered ciphertext (at most one TLS record) to
-// leave, as the kernel would keep sending after close() returns.
+// leave, as the kernel would keep sending after close() returns. An
+// event-loop program (non-blocking socket) must not stall in close(), so it
+// gets a much shorter bound.
 #define CLOSE_FLUSH_MS 2000
+#define CLOSE_FLUSH_NONBLOCK_MS 50
 
 // forget_fd drops |fd|'s tie to its connection before the descriptor is
 // closed; the last descriptor of a connection sends close_notify.
@@ -20,7 +23,11 @@ static void forget_fd(int fd) {
     return;
   }
   if (last) {
-    ts_conn_close_last(conn, fd, CLOSE_FLUSH_MS);
+    pthread_mutex_lock(&conn->lock);
+    int nonblock = conn->app_nonblock;
+    pthread_mutex_unlock(&conn->lock);
+    ts_conn_close_last(conn, fd,
+                       nonblock ? CLOSE_FLUSH_NONBLOCK_MS : CLOSE_FLUSH_MS);
   }
   ts_conn_put(conn);
 }
