@@ -18,6 +18,10 @@ DEB_PACKAGES := gcc make pkg-config android-libboringssl-dev libinih-dev \
                 libcriterion-dev openssl curl python3 nginx-light socat \
                 redis-server redis-tools
 
+# What `make bench` needs on top.
+BENCH_PACKAGES := iperf3 sockperf stunnel4 gnuplot-nox wrk apache2-utils \
+                  android-boringssl
+
 CONFIG_SRC   := $(wildcard config/*.c)
 PRELOAD_SRC  := $(wildcard shim/preload/*.c shim/preload/hooks/*.c)
 ENGINE_SRC   := $(wildcard shim/engine/*.c)
@@ -46,7 +50,8 @@ $(BUILD)/tests/test_engine: $(ENGINE)
 # Test programs (plaintext clients and servers we run under the library).
 TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
 
-.PHONY: all deps test unit integration demo clean format check-calls
+.PHONY: all deps bench-deps test unit integration demo bench bench-quick \
+        clean format check-calls
 .SECONDEXPANSION:
 
 all: $(PRELOAD) $(ENGINE) $(LAUNCHER) check-calls
@@ -88,16 +93,25 @@ $(BUILD)/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# install-missing PACKAGES: apt-get install (through sudo when not root) of
+# the packages not yet installed.
+define install-missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
+	  echo "make: installing$$missing"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "make deps: all packages present"; fi
+	else echo "make: packages present"; fi
+endef
+
+deps:
+	$(call install-missing,$(DEB_PACKAGES))
+
+bench-deps: deps
+	$(call install-missing,$(BENCH_PACKAGES))
 
 unit: all $(UNIT_BINS)
 	@tests/run-unit.sh $(UNIT_BINS)
@@ -112,6 +126,16 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(TEST_PROGRAMS)
 	@tests/demo/demo.sh
+
+# Benchmarks: every scenario for every contender, interleaved; results in
+# bench/results/. bench-quick is a short smoke run.
+bench: bench-deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh
+
+bench-quick: bench-deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh --quick
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,12 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
     *out_err = -ENOMEM;
     return NULL;
   }
+  // TLS turns one program write into a record, and a handshake into
+  // flights; with Nagle's algorithm the second small segment waits for the
+  // peer's delayed ACK (40 ms a connection, measured with ab against nginx).
+  // Records are already whole messages, so segments go out at once.
+  int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (((flags & O_NONBLOCK) == 0 &&
        TS_REAL(fcntl)(fd, F_SETFL, flags | O_NONBLOCK) < 0) ||
       !ts_fdtable_insert(fd, &conn->entry)) {

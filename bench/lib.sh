@@ -1,0 +1,124 @@
+# lib.sh — shared by the benchmark scenarios (sourced by run.sh).
+#
+# A contender is one way of carrying a scenario's TCP traffic:
+#   plain    the programs talk plaintext TCP directly;
+#   tlsshim  both programs run under tlsshim (server rule + client rule);
+#   stunnel  plaintext programs with a stunnel pair between them (client
+#            mode in front of the client, server mode in front of the server);
+#   native   the program's own TLS, where it has one.
+# For each contender, `route NAME PORT` starts whatever sits in the middle
+# and sets CLIENT_PORT (where the client connects), SERVER_WRAP and
+# CLIENT_WRAP (command prefixes for the two programs).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$ROOT/build
+CERTS=$BUILD/certs
+B=${B:?run.sh sets B}
+
+BG_PIDS=()
+stop_all() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  BG_PIDS=()
+}
+
+bg() {
+  "$@" > /dev/null 2>&1 &
+  BG_PIDS+=($!)
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "bench: nothing listening on port $1" >&2
+  return 1
+}
+
+# tlsshim_config PORT: server and client rules for PORT in $B/tlsshim-PORT.ini.
+tlsshim_config() {
+  local port=$1
+  cat > "$B/tlsshim-$port.ini" <<INI
+[global]
+log_level = error
+[server:bench]
+port = $port
+cert = $CERTS/server.pem
+key = $CERTS/server.key
+[client:bench]
+port = $port
+ca_file = $CERTS/ca.pem
+server_name = localhost
+INI
+}
+
+# stunnel_pair SERVER_PORT: stunnel in server mode on a new port in front of
+# SERVER_PORT, and in client mode on another in front of that; sets
+# CLIENT_PORT to the client-side port.
+stunnel_pair() {
+  local server_port=$1 tls_port plain_port
+  tls_port=$(free_port)
+  plain_port=$(free_port)
+  cat > "$B/stunnel-s-$server_port.conf" <<CONF
+foreground = yes
+pid =
+[s]
+accept = 127.0.0.1:$tls_port
+connect = 127.0.0.1:$server_port
+cert = $CERTS/server.pem
+key = $CERTS/server.key
+CONF
+  cat > "$B/stunnel-c-$server_port.conf" <<CONF
+foreground = yes
+pid =
+[c]
+client = yes
+accept = 127.0.0.1:$plain_port
+connect = 127.0.0.1:$tls_port
+CAfile = $CERTS/ca.pem
+verifyChain = yes
+checkHost = localhost
+CONF
+  bg stunnel4 "$B/stunnel-s-$server_port.conf"
+  bg stunnel4 "$B/stunnel-c-$server_port.conf"
+  wait_port "$tls_port"
+  wait_port "$plain_port"
+  CLIENT_PORT=$plain_port
+}
+
+# route CONTENDER PORT: see the header. The server must listen on PORT.
+route() {
+  local contender=$1 port=$2
+  SERVER_WRAP=()
+  CLIENT_WRAP=()
+  CLIENT_PORT=$port
+  case "$contender" in
+    plain | native) ;;
+    tlsshim)
+      tlsshim_config "$port"
+      SERVER_WRAP=("$BUILD/tlsshim" run -c "$B/tlsshim-$port.ini" --)
+      CLIENT_WRAP=("$BUILD/tlsshim" run -c "$B/tlsshim-$port.ini" --)
+      ;;
+    stunnel) ;;  # the pair is started by start_middle once the server is up
+    *)
+      echo "bench: unknown contender $contender" >&2
+      return 1
+      ;;
+  esac
+}
+
+# start_middle CONTENDER PORT: starts what sits between client and server
+# once the server listens on PORT (the stunnel pair), updating CLIENT_PORT.
+start_middle() {
+  if [ "$1" = stunnel ]; then
+    stunnel_pair "$2"
+  fi
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# run.sh [--quick] — every scenario for every contender, interleaved round by
+# round (the order of contenders rotates each round, so a noisy machine
+# cannot favour one), then the median of each. Writes bench/results/
+# results.md (absolute figures and ratios to plaintext and to stunnel),
+# results.csv and PNG charts, with the machine at the top. A scenario that
+# errors fails the run.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+quick=0
+[ "${1:-}" = --quick ] && quick=1
+if [ "$quick" = 1 ]; then
+  ROUNDS=1 DURATION=2 REQUESTS=2000
+else
+  ROUNDS=3 DURATION=5 REQUESTS=20000
+fi
+export ROUNDS DURATION REQUESTS
+B=$(mktemp -d /tmp/tlsshim-bench.XXXXXX)
+chmod 755 "$B"
+export B
+source "$here/lib.sh"
+source "$here/scenarios.sh"
+trap 'stop_all; rm -rf "$B"' EXIT
+"$ROOT/tests/certs/make-certs.sh" "$CERTS"
+results=$here/results
+mkdir -p "$results"
+
+# scenario|contenders|figure names|units|better
+SCENARIOS=(
+  "throughput_1|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
+  "throughput_4|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
+  "latency|plain tlsshim stunnel|p50 p99|us us|lower"
+  "http_new_conn|plain tlsshim stunnel native|req/s|req/s|higher"
+  "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"
+  "redis|plain tlsshim stunnel native|GET SET|req/s req/s|higher"
+  "startup|plain tlsshim|us per exec|us|lower"
+  "crypto_ceiling|native|AES-128-GCM seal 16 KiB|GB/s|higher"
+)
+
+raw=$B/raw.csv
+: > "$raw"
+for ((round = 0; round < ROUNDS; round++)); do
+  for entry in "${SCENARIOS[@]}"; do
+    IFS='|' read -r scenario contenders _ _ _ <<<"$entry"
+    read -ra list <<<"$contenders"
+    n=${#list[@]}
+    for ((k = 0; k < n; k++)); do
+      contender=${list[$(((k + round) % n))]}
+      if ! values=$("scenario_$scenario" "$contender" 2> "$B/err"); then
+        echo "bench: $scenario/$contender failed:" >&2
+        cat "$B/err" >&2
+        exit 1
+      fi
+      echo "round $((round + 1)) $scenario $contender: $values"
+      echo "$scenario,$contender,${values// /,}" >> "$raw"
+      stop_all
+    done
+  done
+done
+
+python3 "$here/report.py" "$raw" "$results" "$quick" "${SCENARIOS[@]}"
+echo "bench: results in $results/results.md"

@@ -1,0 +1,133 @@
+# scenarios.sh — one function per measurement (sourced by run.sh). Each
+# `scenario_X CONTENDER` starts the servers it needs, measures once, stops
+# them, and prints the figures, space-separated, in the units of SCENARIOS in
+# run.sh. DURATION (seconds) and REQUESTS scale every run.
+
+# iperf3 bulk throughput in Gbit/s, with $1 streams.
+iperf() {
+  local contender=$1 streams=$2 port
+  port=$(free_port)
+  route "$contender" "$port"
+  bg "${SERVER_WRAP[@]}" iperf3 -s -p "$port"
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  "${CLIENT_WRAP[@]}" iperf3 -c 127.0.0.1 -p "$CLIENT_PORT" -t "$DURATION" \
+    -P "$streams" -J > "$B/iperf.json"
+  stop_all
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$B/iperf.json"
+}
+scenario_throughput_1() { iperf "$1" 1; }
+scenario_throughput_4() { iperf "$1" 4; }
+
+# sockperf ping-pong with 64-byte messages: p50 and p99 in microseconds.
+scenario_latency() {
+  local contender=$1 port
+  port=$(free_port)
+  route "$contender" "$port"
+  bg "${SERVER_WRAP[@]}" sockperf sr --tcp -i 127.0.0.1 -p "$port"
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  "${CLIENT_WRAP[@]}" sockperf pp --tcp -i 127.0.0.1 -p "$CLIENT_PORT" \
+    -t "$DURATION" -m 64 > "$B/sockperf.out" 2>&1
+  stop_all
+  awk '/percentile 50.000/ {p50=$NF} /percentile 99.000/ {p99=$NF}
+       END {if (p50 == "") exit 1; print p50, p99}' "$B/sockperf.out"
+}
+
+# nginx_conf PORT SSL: nginx serving a 1 KiB file, with native TLS when SSL.
+nginx_conf() {
+  local port=$1 ssl=$2 dir=$B/nginx-$1
+  mkdir -p "$dir/www"
+  head -c 1024 /dev/zero | tr '\0' x > "$dir/www/1k.txt"
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  client_body_temp_path $dir/body; proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+  server {
+    listen 127.0.0.1:$port$([ "$ssl" = 1 ] && echo " ssl");
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate $CERTS/server.pem;
+    ssl_certificate_key $CERTS/server.key;
+    root $dir/www;
+  }
+}
+CONF
+  chmod -R a+rX "$dir"
+}
+
+# http_client CONTENDER KIND: ab (a new connection per request) or wrk
+# (keep-alive) against nginx; requests per second.
+http_bench() {
+  local contender=$1 kind=$2 port scheme=http ssl=0
+  port=$(free_port)
+  [ "$contender" = native ] && scheme=https && ssl=1
+  route "$contender" "$port"
+  nginx_conf "$port" "$ssl"
+  bg "${SERVER_WRAP[@]}" nginx -p "$B/nginx-$port" -c "$B/nginx-$port/nginx.conf" -g 'daemon off;'
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  local url="$scheme://127.0.0.1:$CLIENT_PORT/1k.txt"
+  if [ "$kind" = ab ]; then
+    "${CLIENT_WRAP[@]}" ab -q -n "$REQUESTS" -c 8 "$url" > "$B/ab.out" 2>&1 || true
+    stop_all
+    awk '/^Failed requests/ {failed=$3} /^Requests per second/ {rps=$4}
+         END {if (rps == "" || failed > 0) exit 1; print rps}' "$B/ab.out"
+  else
+    "${CLIENT_WRAP[@]}" wrk -t 2 -c 16 -d "${DURATION}s" "$url" > "$B/wrk.out" 2>&1 || true
+    stop_all
+    awk '/Non-2xx|Socket errors/ {bad=1} /^Requests\/sec/ {rps=$2}
+         END {if (rps == "" || bad) exit 1; print rps}' "$B/wrk.out"
+  fi
+}
+scenario_http_new_conn() { http_bench "$1" ab; }
+scenario_http_keepalive() { http_bench "$1" wrk; }
+
+# redis-benchmark GET and SET, 50 clients: requests per second.
+scenario_redis() {
+  local contender=$1 port tls=()
+  port=$(free_port)
+  route "$contender" "$port"
+  local server=(redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$B")
+  if [ "$contender" = native ]; then
+    server=(redis-server --port 0 --tls-port "$port" --bind 127.0.0.1 --save '' --appendonly no
+            --dir "$B" --tls-cert-file "$CERTS/server.pem" --tls-key-file "$CERTS/server.key"
+            --tls-auth-clients no)
+    tls=(--tls --cacert "$CERTS/ca.pem" --sni localhost)
+  fi
+  bg "${SERVER_WRAP[@]}" "${server[@]}"
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  "${CLIENT_WRAP[@]}" redis-benchmark -h 127.0.0.1 -p "$CLIENT_PORT" "${tls[@]}" \
+    -c 50 -n "$REQUESTS" -t get,set --csv > "$B/redis.csv" 2>&1 || true
+  stop_all
+  awk -F'"' '/^"GET"/ {get=$4} /^"SET"/ {set=$4}
+             END {if (get == "" || set == "") exit 1; print get, set}' "$B/redis.csv"
+}
+
+# Start-up cost of the preload in a process that touches no covered port:
+# microseconds per run of /bin/true, without and with the library.
+scenario_startup() {
+  local contender=$1 runs=$((REQUESTS / 20)) env=(env)
+  tlsshim_config 1
+  # Both variants exec through env(1), so only the library differs.
+  [ "$contender" = tlsshim ] && env=(env "LD_PRELOAD=$BUILD/libtlsshim.so" "TLSSHIM_CONFIG=$B/tlsshim-1.ini")
+  local start end
+  start=$(date +%s%N)
+  for ((i = 0; i < runs; i++)); do "${env[@]}" /bin/true; done
+  end=$(date +%s%N)
+  echo $(((end - start) / runs / 1000))
+}
+
+# The crypto ceiling: AES-128-GCM sealing 16 KiB records on one core, GB/s.
+scenario_crypto_ceiling() {
+  bssl-tool speed -filter 'AES-128-GCM' -timeout "$DURATION" 2>/dev/null |
+    awk '/AES-128-GCM \(16384 bytes\) seal/ {printf "%.2f\n", $(NF-1) / 1000; found=1; exit}
+         END {if (!found) exit 1}'
+}
