@@ -43,6 +43,22 @@ static int is_tcp(int fd) {
          protocol == IPPROTO_TCP;
 }
 
+// port_gate is the check both directions share: without a configuration a
+// TCP socket is denied; with one, only TCP on a port some rule names goes
+// on (TS_COVER, with |*out_config| set) to the rule lookup.
+static enum ts_verdict port_gate(int fd, uint16_t port,
+                                 const struct ts_config **out_config) {
+  const struct ts_config *config = ts_runtime_config();
+  if (config == NULL) {
+    return is_tcp(fd) ? TS_DENY : TS_PASS;
+  }
+  if (!ts_config_covers_port(config, port) || !is_tcp(fd)) {
+    return TS_PASS;
+  }
+  *out_config = config;
+  return TS_COVER;
+}
+
 static void ip_text(int family, const uint8_t *bytes, char *out, size_t len) {
   static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (family == AF_INET6 && memcmp(bytes, mapped, 12) == 0) {
@@ -64,12 +80,10 @@ enum ts_verdict ts_policy_client(int fd, const struct sockaddr *addr,
   if (!addr_parts(addr, addr_len, &family, &bytes, &port)) {
     return TS_PASS;
   }
-  const struct ts_config *config = ts_runtime_config();
-  if (config == NULL) {
-    return is_tcp(fd) ? TS_DENY : TS_PASS;
-  }
-  if (!ts_config_covers_port(config, port) || !is_tcp(fd)) {
-    return TS_PASS;
+  const struct ts_config *config = NULL;
+  enum ts_verdict gate = port_gate(fd, port, &config);
+  if (gate != TS_COVER) {
+    return gate;
   }
   char resolved[256];
   int have_name = ts_resolver_lookup(family, bytes, resolved, sizeof(resolved));
@@ -101,12 +115,10 @@ enum ts_verdict ts_policy_server(int fd, const struct ts_rule **out_rule) {
   if (!addr_parts((struct sockaddr *)&local, len, &family, &bytes, &port)) {
     return TS_PASS;
   }
-  const struct ts_config *config = ts_runtime_config();
-  if (config == NULL) {
-    return is_tcp(fd) ? TS_DENY : TS_PASS;
-  }
-  if (!ts_config_covers_port(config, port) || !is_tcp(fd)) {
-    return TS_PASS;
+  const struct ts_config *config = NULL;
+  enum ts_verdict gate = port_gate(fd, port, &config);
+  if (gate != TS_COVER) {
+    return gate;
   }
   const struct ts_rule *rule = ts_config_find_server_rule(config, port);
   if (rule == NULL) {
