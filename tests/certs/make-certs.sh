@@ -6,9 +6,15 @@
 set -euo pipefail
 out=${1:?usage: make-certs.sh OUTDIR}
 mkdir -p "$out"
+# Test runners start many processes at once (Criterion runs tests in
+# parallel); the lock makes one of them build the set while the others wait,
+# and .complete, removed first and written last, marks a finished set.
+exec 9<"$out"  # the directory itself is the lock: no extra file
+flock 9
 if [ -f "$out/.complete" ] && [ "$out/.complete" -nt "$0" ]; then
   exit 0
 fi
+rm -f "$out/.complete"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
