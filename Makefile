@@ -129,12 +129,18 @@ demo: deps
 
 # Benchmarks: every scenario for every contender, interleaved; results in
 # bench/results/. bench-quick is a short smoke run.
+BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
+
 bench: bench-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	@bench/run.sh
 
 bench-quick: bench-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
 	@bench/run.sh --quick
 
 format:

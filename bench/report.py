@@ -78,7 +78,7 @@ def charts(rows, out):
         with open(data, "w") as f:
             for r in rs:
                 f.write('"%s" %f\n' % (r["contender"], r["median"]))
-        script = """set terminal png size 640,400
+        script = """set terminal png size 640,400 noenhanced
 set output '%s'
 set title '%s: %s'
 set ylabel '%s'

@@ -30,6 +30,8 @@ SCENARIOS=(
   "throughput_1|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "throughput_4|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "latency|plain tlsshim stunnel|p50 p99|us us|lower"
+  "conn_rate|plain tlsshim stunnel|conn/s|conn/s|higher"
+  "idle_memory|plain tlsshim stunnel|server client|KiB/conn KiB/conn|lower"
   "http_new_conn|plain tlsshim stunnel native|req/s|req/s|higher"
   "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"
   "redis|plain tlsshim stunnel native|GET SET|req/s req/s|higher"

@@ -111,6 +111,62 @@ scenario_redis() {
              END {if (get == "" || set == "") exit 1; print get, set}' "$B/redis.csv"
 }
 
+# New connections per second: bench/connrate (8 threads: connect, one byte
+# each way, close) against bench/echo_server. Under tlsshim every connection
+# is a TLS handshake; the client's session cache makes them resumptions.
+scenario_conn_rate() {
+  local contender=$1 port
+  port=$(free_port)
+  route "$contender" "$port"
+  bg "${SERVER_WRAP[@]}" "$BUILD/bench/echo_server" "$port"
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  local rate
+  rate=$("${CLIENT_WRAP[@]}" "$BUILD/bench/connrate" 127.0.0.1 "$CLIENT_PORT" "$DURATION" 8)
+  stop_all
+  echo "$rate"
+}
+
+# Resident memory added per idle connection, over 1,000 idle connections,
+# in KiB: the server side (bench/echo_server, plus a stunnel pair when that
+# is the contender) and the client (idle_client.py),
+# each measured from after a first, warm-up connection that loads whatever
+# is loaded once.
+# rss_kib: the resident memory of every process the scenario started (the
+# server, and for stunnel the pair in the middle, which holds its TLS state).
+rss_kib() {
+  local pid total=0 kib
+  for pid in "${BG_PIDS[@]}"; do
+    kib=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    total=$((total + ${kib:-0}))
+  done
+  echo "$total"
+}
+
+scenario_idle_memory() {
+  local contender=$1 port count=1000
+  ulimit -n 4096
+  port=$(free_port)
+  route "$contender" "$port"
+  bg "${SERVER_WRAP[@]}" "$BUILD/bench/echo_server" "$port"
+  wait_port "$port"
+  start_middle "$contender" "$port"
+  local before after client line
+  coproc IDLE { "${CLIENT_WRAP[@]}" python3 "$ROOT/bench/idle_client.py" "$CLIENT_PORT" "$count"; }
+  read -r line <&"${IDLE[0]}"
+  [ "$line" = warm ] || return 1
+  before=$(rss_kib)
+  echo go >&"${IDLE[1]}"
+  read -r client <&"${IDLE[0]}"
+  read -r line <&"${IDLE[0]}"
+  [ "$line" = ready ] || return 1
+  after=$(rss_kib)
+  exec {IDLE[1]}>&-
+  wait "$IDLE_PID" 2>/dev/null || true
+  stop_all
+  awk -v b="$before" -v a="$after" -v n="$count" -v c="$client" 'BEGIN {printf "%.2f %s\n", (a - b) / n, c}'
+}
+
 # Start-up cost of the preload in a process that touches no covered port:
 # microseconds per run of /bin/true, without and with the library.
 scenario_startup() {
