@@ -11,8 +11,8 @@
 // does not contain the engine, loaded RTLD_LOCAL).
 #include <dlfcn.h>
 #include <errno.h>
-#include <stddef.h>
 #include <malloc.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -74,9 +74,7 @@ EXPORT void *malloc(size_t size) { return next()->malloc(size); }
 
 EXPORT void *calloc(size_t n, size_t size) { return next()->calloc(n, size); }
 
-EXPORT void *realloc(void *p, size_t size) {
-  return next()->realloc(p, size);
-}
+EXPORT void *realloc(void *p, size_t size) { return next()->realloc(p, size); }
 
 EXPORT void free(void *p) { next()->free(p); }
 

@@ -11,9 +11,14 @@
 
 #include "../engine_api.h"
 
-// The largest plaintext one write() encrypts: one full TLS record, so the
-// output buffer never holds more than one record and its overhead.
+// The largest plaintext in one TLS record.
 #define TS_RECORD_MAX 16384
+
+// One write() encrypts up to this many records into the output buffer and
+// hands them to the kernel in one send(): bulk transfers then cost one system
+// call per 64 KiB rather than per record. The buffer, freed once drained,
+// never holds more than this and its overhead.
+#define TS_RECORDS_PER_SEND 4
 
 // How many client sessions a context keeps for resumption (one per name).
 #define TS_SESSION_CACHE_SLOTS 16
@@ -42,6 +47,7 @@ struct ts_tls {
   size_t out_len;  // bytes held, from |out_off|
   size_t out_off;
 
+  int collect;         // wire_write appends to |out| without sending
   int sock_errno;      // errno of the last failed recv/send, or 0
   int saw_eof;         // recv returned 0
   uint8_t first_byte;  // first byte ever received, to spot plaintext peers

@@ -214,10 +214,26 @@ enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
     default:
       return outcome(tls, -1);
   }
-  int chunk = len > TS_RECORD_MAX ? TS_RECORD_MAX : (int)len;
-  int r = SSL_write(tls->ssl, buf, chunk);
-  if (r > 0) {
-    *out_len = (size_t)r;
+  // Encrypt up to TS_RECORDS_PER_SEND records into the buffer, then send
+  // them at once. Whatever the kernel does not take stays buffered.
+  size_t consumed = 0;
+  int r = 1;
+  tls->collect = 1;
+  for (int i = 0; i < TS_RECORDS_PER_SEND && consumed < len; i++) {
+    size_t left = len - consumed;
+    int chunk = left > TS_RECORD_MAX ? TS_RECORD_MAX : (int)left;
+    r = SSL_write(tls->ssl, (const uint8_t *)buf + consumed, chunk);
+    if (r <= 0) {
+      break;
+    }
+    consumed += (size_t)r;
+  }
+  tls->collect = 0;
+  if (wire_flush(tls) == TS_IO_FAILED && consumed == 0) {
+    return outcome(tls, -1);
+  }
+  if (consumed > 0) {
+    *out_len = consumed;
     return TS_IO_DONE;
   }
   return outcome(tls, r);

@@ -2,8 +2,8 @@
 //
 // Reads go straight to recv(). Writes never ask BoringSSL to retry: what the
 // kernel does not take at once is kept in a per-connection buffer (at most
-// one record's worth, since write() encrypts one record at a time) and sent
-// by wire_flush. So SSL_write never sees a partial write, and the preload
+// TS_RECORDS_PER_SEND records, since write() encrypts no more at a time) and
+// sent by wire_flush. So SSL_write never sees a partial write, and the preload
 // never has to repeat a write with the same arguments.
 #include <errno.h>
 #include <pthread.h>
@@ -88,7 +88,7 @@ static int wire_write(BIO *bio, const char *buf, int len) {
   BIO_clear_retry_flags(bio);
   const uint8_t *bytes = (const uint8_t *)buf;
   size_t sent = 0;
-  if (tls->out_len == 0) {
+  if (tls->out_len == 0 && !tls->collect) {
     ssize_t n = send_some(tls, bytes, (size_t)len);
     if (n < 0) {
       return -1;
