@@ -62,6 +62,9 @@ struct ts_rule {
   char **allow_names;  // server: allow-list of peer identities, or NULL
   size_t num_allow_names;
   uint16_t min_version;    // 0x0303 (TLS 1.2, the default) or 0x0304 (TLS 1.3)
+  int resumption;          // 1 (default): resume sessions; 0: every handshake
+                           // is a full one (client: no session cache; server:
+                           // no tickets, no session cache)
   char source_file[4096];  // file that defined the rule
   unsigned source_line;    // line of the section header
   size_t index;            // position in ts_config.rules

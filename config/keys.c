@@ -27,6 +27,7 @@ static const struct key_info keys[] = {
     {"client_ca", TS_KEY_CLIENT_CA, IN_SERVER},
     {"allow_names", TS_KEY_ALLOW_NAMES, IN_SERVER},
     {"min_version", TS_KEY_MIN_VERSION, IN_CLIENT | IN_SERVER},
+    {"resumption", TS_KEY_RESUMPTION, IN_CLIENT | IN_SERVER},
     {"log_level", TS_KEY_LOG_LEVEL, IN_GLOBAL},
     {"log_file", TS_KEY_LOG_FILE, IN_GLOBAL},
 };
@@ -196,6 +197,11 @@ static int apply_rule_key(struct ts_loader *loader, const struct key_info *info,
           loader,
           ts_parse_tls_version(value, &rule->min_version, why, sizeof(why)),
           why, label);
+    case TS_KEY_RESUMPTION:
+      return parsed(loader,
+                    ts_parse_yes_no(info->name, value, &rule->resumption, why,
+                                    sizeof(why)),
+                    why, label);
     case TS_KEY_CA_FILE:
       return file_key(loader, info, value, label, &rule->ca_file);
     case TS_KEY_CERT:

@@ -53,6 +53,7 @@ static void print_client(const struct ts_rule *rule, FILE *out) {
             "address)\n");
   }
   fprintf(out, "  min_version = %s\n", ts_tls_version_name(rule->min_version));
+  fprintf(out, "  resumption = %s\n", rule->resumption ? "yes" : "no");
   if (rule->cert != NULL) {
     fprintf(out, "  client certificate = %s\n", rule->cert);
     fprintf(out, "  client key = %s\n", rule->key);
@@ -77,6 +78,7 @@ static void print_server(const struct ts_rule *rule, FILE *out) {
   fprintf(out, "  cert = %s\n", rule->cert);
   fprintf(out, "  key = %s\n", rule->key);
   fprintf(out, "  min_version = %s\n", ts_tls_version_name(rule->min_version));
+  fprintf(out, "  resumption = %s\n", rule->resumption ? "yes" : "no");
   if (rule->client_ca == NULL) {
     fprintf(out, "  client certificates = not requested\n");
     return;

@@ -106,6 +106,7 @@ static int add_rule(struct ts_loader *loader, enum ts_role role,
   rule->role = role;
   rule->host.kind = TS_HOST_ANY;
   rule->min_version = 0x0303;
+  rule->resumption = 1;
   snprintf(rule->source_file, sizeof(rule->source_file), "%s", loader->file);
   rule->source_line = loader->line;
   rule->index = index;

@@ -363,6 +363,25 @@ int ts_parse_tls_version(const char *text, uint16_t *out_version, char *why,
   return 0;
 }
 
+int ts_parse_yes_no(const char *key, const char *text, int *out, char *why,
+                    size_t why_len) {
+  static const char *const yes[] = {"yes", "true", "on", "1"};
+  static const char *const no[] = {"no", "false", "off", "0"};
+  size_t len = strlen(text);
+  for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+    if (ts_ascii_iequal(text, len, yes[i])) {
+      *out = 1;
+      return 1;
+    }
+    if (ts_ascii_iequal(text, len, no[i])) {
+      *out = 0;
+      return 1;
+    }
+  }
+  snprintf(why, why_len, "%s '%s' is not yes or no", key, text);
+  return 0;
+}
+
 const char *ts_tls_version_name(uint16_t version) {
   switch (version) {
     case 0x0303:

@@ -92,6 +92,11 @@ int ts_is_peer_identity(const char *text);
 int ts_parse_tls_version(const char *text, uint16_t *out_version, char *why,
                          size_t why_len);
 
+// ts_parse_yes_no maps yes/no, true/false, on/off and 1/0 (in any case) to
+// 1 or 0 for the key |key|. It returns 1 and sets |*out|, or 0.
+int ts_parse_yes_no(const char *key, const char *text, int *out, char *why,
+                    size_t why_len);
+
 // ts_tls_version_name returns "1.2" or "1.3" for a wire version, or "?".
 const char *ts_tls_version_name(uint16_t version);
 

@@ -213,6 +213,7 @@ Test(config, loads_minimal_client_rule_with_defaults) {
   cr_assert_null(rule->allow_names);
   cr_assert_eq(rule->num_allow_names, 0);
   cr_assert_eq(rule->min_version, 0x0303);
+  cr_assert_eq(rule->resumption, 1);
   cr_assert_str_eq(rule->source_file, at("app.ini"));
   cr_assert_eq(rule->source_line, 1);
   cr_assert_eq(rule->index, 0);
@@ -228,7 +229,8 @@ Test(config, client_rule_with_every_key) {
       "server_name = DB.Internal\n"
       "cert = client.pem\n"
       "key = client.key\n"
-      "min_version = 1.3\n");
+      "min_version = 1.3\n"
+      "resumption = no\n");
   const struct ts_rule *rule = &config->rules[0];
   cr_assert_eq(rule->num_ports, 2);
   cr_assert_eq(rule->ports[1], 6432);
@@ -240,6 +242,7 @@ Test(config, client_rule_with_every_key) {
   cr_assert_str_eq(rule->cert, at("client.pem"));
   cr_assert_str_eq(rule->key, at("client.key"));
   cr_assert_eq(rule->min_version, 0x0304);
+  cr_assert_eq(rule->resumption, 0);
   ts_config_free(config);
 }
 
@@ -252,7 +255,8 @@ Test(config, server_rule_with_every_key) {
       "client_ca = clients-ca.pem\n"
       "allow_names = billing.internal , *.jobs.internal, 10.0.0.7, fd00::7,"
       " spiffe://prod.example/ns/a/sa/b\n"
-      "min_version = 1.3\n");
+      "min_version = 1.3\n"
+      "resumption = Off\n");
   const struct ts_rule *rule = &config->rules[0];
   cr_assert_eq(rule->role, TS_ROLE_SERVER);
   cr_assert_eq(rule->host.kind, TS_HOST_ANY);
@@ -267,6 +271,7 @@ Test(config, server_rule_with_every_key) {
   cr_assert_str_eq(rule->allow_names[3], "fd00::7");
   cr_assert_str_eq(rule->allow_names[4], "spiffe://prod.example/ns/a/sa/b");
   cr_assert_eq(rule->min_version, 0x0304);
+  cr_assert_eq(rule->resumption, 0);
   ts_config_free(config);
 }
 
@@ -710,6 +715,20 @@ Test(config, rejects_bad_min_version) {
                    "min_version 'TLS1.2' is not supported");
   fails_containing("[client:db]\nport = 1\nmin_version = 1.4\n",
                    "min_version '1.4' is not supported");
+}
+
+Test(config, resumption_takes_yes_or_no) {
+  struct ts_config *config = load_text_ok(
+      "[client:a]\nport = 1\nca_file = ca.pem\nresumption = YES\n"
+      "[client:b]\nport = 2\nca_file = ca.pem\nresumption = false\n");
+  cr_assert_eq(config->rules[0].resumption, 1);
+  cr_assert_eq(config->rules[1].resumption, 0);
+  ts_config_free(config);
+  fails_with("[client:db]\nport = 1\nresumption = sometimes\n",
+             "app.ini:3: resumption 'sometimes' is not yes or no in "
+             "[client:db]");
+  fails_containing("[client:db]\nport = 1\nresumption = yes\nresumption = no\n",
+                   "key 'resumption' is set twice in [client:db]");
 }
 
 Test(config, rejects_bad_log_level) {
@@ -1243,6 +1262,7 @@ Test(config, print_shows_effective_rules) {
                   "the IP address)\n");
   assert_contains(text, "  min_version = 1.2\n");
   assert_contains(text, "  min_version = 1.3\n");
+  assert_contains(text, "  resumption = yes\n");
   format_text(line, sizeof(line), "  client certificate = %s\n",
               at("client.pem"));
   assert_contains(text, line);
