@@ -2,6 +2,7 @@
 // certificates and trust store are loaded once, and client sessions are kept
 // for resumption.
 #include <openssl/err.h>
+#include <openssl/mem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,10 +114,30 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
     return 0;
   }
   if (rule->role == TS_ROLE_CLIENT) {
-    SSL_CTX_set_session_cache_mode(
-        s, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
-    SSL_CTX_sess_set_new_cb(s, on_new_session);
+    if (rule->resumption) {
+      SSL_CTX_set_session_cache_mode(
+          s, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+      SSL_CTX_sess_set_new_cb(s, on_new_session);
+    } else {
+      SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
+    }
+    return 1;
   }
+  if (!rule->resumption) {
+    SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(s, SSL_OP_NO_TICKET);
+    return 1;
+  }
+  // Asking for the ticket key makes BoringSSL create it now, in the process
+  // that called listen(), so workers it forks later share it; it still
+  // rotates it every 48 hours.
+  uint8_t keys[48];
+  if (!SSL_CTX_get_tlsext_ticket_keys(s, keys, sizeof(keys))) {
+    snprintf(err, err_len, "%s: cannot create a session ticket key",
+             ctx->label);
+    return 0;
+  }
+  OPENSSL_cleanse(keys, sizeof(keys));
   return 1;
 }
 

@@ -52,6 +52,7 @@ static struct ts_rule client_rule(const char *ca) {
   r.role = TS_ROLE_CLIENT;
   r.ca_file = (char *)ca;
   r.min_version = 0x0303;
+  r.resumption = 1;
   return r;
 }
 
@@ -63,6 +64,7 @@ static struct ts_rule server_rule(const char *cert, const char *key) {
   r.cert = (char *)cert;
   r.key = (char *)key;
   r.min_version = 0x0303;
+  r.resumption = 1;
   return r;
 }
 
@@ -357,20 +359,43 @@ Test(engine, plaintext_peer_is_named) {
   close(sv[1]);
 }
 
+// second_handshake_resumed makes two connections between new contexts with
+// the given `resumption` settings and tells whether the second resumed.
+static int second_handshake_resumed(int client_resumes, int server_resumes) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  cr.resumption = client_resumes;
+  sr.resumption = server_resumes;
+  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  char desc[400] = "";
+  for (int i = 0; i < 2; i++) {
+    struct pair p;
+    open_pair(&p, cctx, sctx, "localhost");
+    enum ts_io c;
+    enum ts_io s;
+    cr_assert(handshake(&p, &c, &s));
+    // The server's session tickets arrive after the handshake; a read on
+    // the client processes them.
+    size_t n = 0;
+    cr_assert_eq(eng->write(p.s, p.sfd, "x", 1, &n), TS_IO_DONE);
+    char b;
+    cr_assert_eq(eng->read(p.c, p.cfd, &b, 1, 0, &n), TS_IO_DONE);
+    eng->describe(p.c, desc, sizeof(desc));
+    close_pair(&p);
+  }
+  eng->ctx_free(cctx);
+  eng->ctx_free(sctx);
+  return strstr(desc, "resumed=yes") != NULL;
+}
+
 Test(engine, second_connection_resumes) {
-  struct pair p = open_session();
-  // The server's session tickets arrive after the handshake; a read on the
-  // client processes them.
-  size_t n = 0;
-  cr_assert_eq(eng->write(p.s, p.sfd, "x", 1, &n), TS_IO_DONE);
-  char b;
-  cr_assert_eq(eng->read(p.c, p.cfd, &b, 1, 0, &n), TS_IO_DONE);
-  close_pair(&p);
-  struct pair q = open_session();
-  char desc[400];
-  eng->describe(q.c, desc, sizeof(desc));
-  cr_assert(strstr(desc, "resumed=yes") != NULL, "%s", desc);
-  close_pair(&q);
+  cr_assert(second_handshake_resumed(1, 1));
+}
+
+Test(engine, resumption_off_on_either_side_means_full_handshakes) {
+  cr_assert_not(second_handshake_resumed(0, 1), "client resumption = no");
+  cr_assert_not(second_handshake_resumed(1, 0), "server resumption = no");
 }
 
 Test(engine, ctx_errors_name_the_file) {
