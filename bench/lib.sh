@@ -3,6 +3,8 @@
 # A contender is one way of carrying a scenario's TCP traffic:
 #   plain    the programs talk plaintext TCP directly;
 #   tlsshim  both programs run under tlsshim (server rule + client rule);
+#            connections resume earlier sessions, as they do by default;
+#   tlsshim-full  the same with `resumption = no`: every handshake is full;
 #   stunnel  plaintext programs with a stunnel pair between them (client
 #            mode in front of the client, server mode in front of the server);
 #   native   the program's own TLS, where it has one.
@@ -33,19 +35,27 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# wait_port PORT: until something listens on PORT (IPv4 or IPv6, any
+# address). It reads the kernel's socket tables rather than connecting: a
+# probe connection would reach the server (through a stunnel pair, too) and
+# some servers, iperf3 among them, take it for a client.
 wait_port() {
-  local i
-  for ((i = 0; i < 200; i++)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
+  local i hex
+  hex=$(printf ':%04X' "$1")
+  for ((i = 0; i < 400; i++)); do
+    # Field 2 is the local address:port, field 4 the state; 0A is LISTEN.
+    awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {found = 1}
+                     END {exit !found}' /proc/net/tcp /proc/net/tcp6 && return 0
+    sleep 0.025
   done
   echo "bench: nothing listening on port $1" >&2
   return 1
 }
 
-# tlsshim_config PORT: server and client rules for PORT in $B/tlsshim-PORT.ini.
+# tlsshim_config PORT [RESUMPTION]: server and client rules for PORT in
+# $B/tlsshim-PORT.ini; RESUMPTION is yes (default) or no.
 tlsshim_config() {
-  local port=$1
+  local port=$1 resumption=${2:-yes}
   cat > "$B/tlsshim-$port.ini" <<INI
 [global]
 log_level = error
@@ -53,10 +63,12 @@ log_level = error
 port = $port
 cert = $CERTS/server.pem
 key = $CERTS/server.key
+resumption = $resumption
 [client:bench]
 port = $port
 ca_file = $CERTS/ca.pem
 server_name = localhost
+resumption = $resumption
 INI
 }
 
@@ -102,8 +114,8 @@ route() {
   CLIENT_PORT=$port
   case "$contender" in
     plain | native) ;;
-    tlsshim)
-      tlsshim_config "$port"
+    tlsshim | tlsshim-full)
+      tlsshim_config "$port" "$([ "$contender" = tlsshim ] && echo yes || echo no)"
       SERVER_WRAP=("$BUILD/tlsshim" run -c "$B/tlsshim-$port.ini" --)
       CLIENT_WRAP=("$BUILD/tlsshim" run -c "$B/tlsshim-$port.ini" --)
       ;;

@@ -10,11 +10,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 quick=0
 [ "${1:-}" = --quick ] && quick=1
 if [ "$quick" = 1 ]; then
-  ROUNDS=1 DURATION=2 REQUESTS=2000
+  ROUNDS=1 DURATION=1 REQUESTS=2000 IDLE_CONNS=200
 else
-  ROUNDS=3 DURATION=5 REQUESTS=20000
+  ROUNDS=3 DURATION=5 REQUESTS=20000 IDLE_CONNS=1000
 fi
-export ROUNDS DURATION REQUESTS
+export ROUNDS DURATION REQUESTS IDLE_CONNS
 B=$(mktemp -d /tmp/tlsshim-bench.XXXXXX)
 chmod 755 "$B"
 export B
@@ -30,9 +30,9 @@ SCENARIOS=(
   "throughput_1|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "throughput_4|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "latency|plain tlsshim stunnel|p50 p99|us us|lower"
-  "conn_rate|plain tlsshim stunnel|conn/s|conn/s|higher"
+  "conn_rate|plain tlsshim-full tlsshim stunnel|conn/s|conn/s|higher"
   "idle_memory|plain tlsshim stunnel|server client|KiB/conn KiB/conn|lower"
-  "http_new_conn|plain tlsshim stunnel native|req/s|req/s|higher"
+  "http_new_conn|plain tlsshim-full tlsshim stunnel native|req/s|req/s|higher"
   "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"
   "redis|plain tlsshim stunnel native|GET SET|req/s req/s|higher"
   "startup|plain tlsshim|us per exec|us|lower"
@@ -48,12 +48,18 @@ for ((round = 0; round < ROUNDS; round++)); do
     n=${#list[@]}
     for ((k = 0; k < n; k++)); do
       contender=${list[$(((k + round) % n))]}
-      if ! values=$("scenario_$scenario" "$contender" 2> "$B/err"); then
+      began=$SECONDS
+      # Not inside `if`: there bash would ignore errexit in the scenario.
+      set +e
+      values=$(set -e; "scenario_$scenario" "$contender" 2> "$B/err")
+      status=$?
+      set -e
+      if [ "$status" != 0 ]; then
         echo "bench: $scenario/$contender failed:" >&2
         cat "$B/err" >&2
         exit 1
       fi
-      echo "round $((round + 1)) $scenario $contender: $values"
+      echo "round $((round + 1)) $scenario $contender: $values ($((SECONDS - began)) s)"
       echo "$scenario,$contender,${values// /,}" >> "$raw"
       stop_all
     done

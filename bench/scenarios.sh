@@ -1,7 +1,7 @@
 # scenarios.sh — one function per measurement (sourced by run.sh). Each
 # `scenario_X CONTENDER` starts the servers it needs, measures once, stops
 # them, and prints the figures, space-separated, in the units of SCENARIOS in
-# run.sh. DURATION (seconds) and REQUESTS scale every run.
+# run.sh. DURATION (seconds), REQUESTS (redis, start-up) and IDLE_CONNS scale them.
 
 # iperf3 bulk throughput in Gbit/s, with $1 streams.
 iperf() {
@@ -14,7 +14,13 @@ iperf() {
   "${CLIENT_WRAP[@]}" iperf3 -c 127.0.0.1 -p "$CLIENT_PORT" -t "$DURATION" \
     -P "$streams" -J > "$B/iperf.json"
   stop_all
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))' "$B/iperf.json"
+  python3 - "$B/iperf.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if "error" in d:
+    sys.exit("iperf3: " + d["error"])
+print("%.2f" % (d["end"]["sum_received"]["bits_per_second"] / 1e9))
+PY
 }
 scenario_throughput_1() { iperf "$1" 1; }
 scenario_throughput_4() { iperf "$1" 4; }
@@ -75,7 +81,9 @@ http_bench() {
   start_middle "$contender" "$port"
   local url="$scheme://127.0.0.1:$CLIENT_PORT/1k.txt"
   if [ "$kind" = ab ]; then
-    "${CLIENT_WRAP[@]}" ab -q -n "$REQUESTS" -c 8 "$url" > "$B/ab.out" 2>&1 || true
+    # -t bounds the run by time (the slowest contender would otherwise take
+    # minutes); -n after it lifts the cap of 50,000 requests -t implies.
+    "${CLIENT_WRAP[@]}" ab -q -t "$DURATION" -n 500000 -c 8 "$url" > "$B/ab.out" 2>&1 || true
     stop_all
     awk '/^Failed requests/ {failed=$3} /^Requests per second/ {rps=$4}
          END {if (rps == "" || failed > 0) exit 1; print rps}' "$B/ab.out"
@@ -113,7 +121,7 @@ scenario_redis() {
 
 # New connections per second: bench/connrate (8 threads: connect, one byte
 # each way, close) against bench/echo_server. Under tlsshim every connection
-# is a TLS handshake; the client's session cache makes them resumptions.
+# is a TLS handshake: a resumed one, or a full one for tlsshim-full.
 scenario_conn_rate() {
   local contender=$1 port
   port=$(free_port)
@@ -127,7 +135,8 @@ scenario_conn_rate() {
   echo "$rate"
 }
 
-# Resident memory added per idle connection, over 1,000 idle connections,
+# Resident memory added per idle connection, over IDLE_CONNS (1,000; fewer
+# in a quick run) idle connections,
 # in KiB: the server side (bench/echo_server, plus a stunnel pair when that
 # is the contender) and the client (idle_client.py),
 # each measured from after a first, warm-up connection that loads whatever
@@ -144,7 +153,7 @@ rss_kib() {
 }
 
 scenario_idle_memory() {
-  local contender=$1 port count=1000
+  local contender=$1 port count=$IDLE_CONNS
   ulimit -n 4096
   port=$(free_port)
   route "$contender" "$port"
@@ -183,7 +192,7 @@ scenario_startup() {
 
 # The crypto ceiling: AES-128-GCM sealing 16 KiB records on one core, GB/s.
 scenario_crypto_ceiling() {
-  bssl-tool speed -filter 'AES-128-GCM' -timeout "$DURATION" 2>/dev/null |
+  bssl-tool speed -filter 'AES-128-GCM' -chunks 16384 -timeout "$DURATION" 2>/dev/null |
     awk '/AES-128-GCM \(16384 bytes\) seal/ {printf "%.2f\n", $(NF-1) / 1000; found=1; exit}
          END {if (!found) exit 1}'
 }
