@@ -1,13 +1,43 @@
 #!/usr/bin/env python3
-"""report.py RAW_CSV OUT_DIR QUICK SCENARIO_SPEC... — the medians of the
-rounds in RAW_CSV as results.md (absolute figures, ratio to plaintext, to
-stunnel and to the program's own TLS where it has one), results.csv, and one PNG chart per scenario (gnuplot)."""
+"""report.py RAW_CSV OUT_DIR QUICK SCENARIO_SPEC... — turns the rounds in
+RAW_CSV (round,scenario,contender,figure...) into results.md, results.csv,
+one PNG chart per figure and summary.png (gnuplot).
+
+Every round runs each contender of a scenario back to back, so a ratio is
+taken within a round (tlsshim's figure over plaintext's in the same round)
+and the report gives the median of those per-round ratios: a noisy stretch
+of the machine then slows both sides of a ratio instead of one. Absolute
+figures are plain medians over the rounds."""
 import csv
 import os
 import platform
 import statistics
 import subprocess
 import sys
+
+# The issue's speed targets: (scenario, figure, contender, how, reference,
+# bound). how is "ratio" (contender / reference >= bound), "diff"
+# (contender - reference < bound, in the figure's unit) or "below"
+# (contender < bound).
+TARGETS = [
+    ("throughput_1", "Gbit/s", "tlsshim", "ratio", "plain", 0.55),
+    ("throughput_1", "Gbit/s", "tlsshim", "ratio", "stunnel", 3.0),
+    ("throughput_4", "Gbit/s", "tlsshim", "ratio", "plain", 0.55),
+    ("throughput_4", "Gbit/s", "tlsshim", "ratio", "stunnel", 3.0),
+    ("latency", "p50", "tlsshim", "diff", "plain", 10.0),
+    ("http_new_conn", "req/s", "tlsshim-full", "ratio", "native", 2.0),
+    ("http_new_conn", "req/s", "tlsshim", "ratio", "native", 4.0),
+    ("idle_memory", "server", "tlsshim", "below", None, 16.0),
+    ("idle_memory", "client", "tlsshim", "below", None, 16.0),
+    ("startup", "us per exec", "tlsshim", "diff", "plain", 300.0),
+]
+
+NAMES = {"plain": "plaintext", "native": "own TLS"}
+
+# The contenders in the summary chart, and their order.
+SUMMARY_CONTENDERS = ["tlsshim", "tlsshim-full", "stunnel", "native"]
+# Scenarios that measure something other than speed, left out of it.
+NOT_SPEED = {"idle_memory"}
 
 
 def machine():
@@ -22,49 +52,122 @@ def machine():
     return model, os.cpu_count(), platform.release()
 
 
-def main():
-    raw, out, quick, specs = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
+def load(raw):
+    """{(scenario, contender): {round: [figure, ...]}}"""
     values = {}
     for row in csv.reader(open(raw)):
-        scenario, contender, figures = row[0], row[1], [float(v) for v in row[2:]]
-        values.setdefault((scenario, contender), []).append(figures)
+        rnd, scenario, contender = int(row[0]), row[1], row[2]
+        values.setdefault((scenario, contender), {})[rnd] = [float(v) for v in row[3:]]
+    return values
+
+
+def paired(a, b, i, op):
+    """The median over the rounds that have both a and b of op(a, b) on
+    figure i, or None."""
+    out = []
+    for rnd in sorted(set(a) & set(b)):
+        v = op(a[rnd][i], b[rnd][i])
+        if v is not None:
+            out.append(v)
+    return statistics.median(out) if out else None
+
+
+def ratio(x, y):
+    return x / y if y else None
+
+
+def difference(x, y):
+    return x - y
+
+
+def figures(spec):
+    scenario, contenders, names, units, better = spec.split("|")
+    units = units.split()
+    names = names.split(" ") if len(units) > 1 else [names]
+    return scenario, contenders.split(), list(zip(names, units)), better
+
+
+def main():
+    raw, out, quick, specs = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
+    values = load(raw)
     rows = []
     for spec in specs:
-        scenario, contenders, names, units, better = spec.split("|")
-        names, units = names.split(" ") if " " in names and len(units.split()) > 1 else [names], units.split()
-        for i, (name, unit) in enumerate(zip(names, units)):
-            med = {}
-            for c in contenders.split():
-                runs = values.get((scenario, c), [])
-                if runs:
-                    med[c] = statistics.median(r[i] for r in runs)
-            for c, v in med.items():
+        scenario, contenders, figs, better = figures(spec)
+        for i, (name, unit) in enumerate(figs):
+            runs = {c: values[(scenario, c)] for c in contenders if (scenario, c) in values}
+            for c, r in runs.items():
+                vs = {ref: paired(r, runs[ref], i, ratio) if ref in runs else None
+                      for ref in ("plain", "stunnel", "native")}
                 rows.append({
                     "scenario": scenario, "figure": name, "unit": unit, "better": better,
-                    "contender": c, "median": v,
-                    "vs_plain": v / med["plain"] if "plain" in med and med["plain"] else None,
-                    "vs_stunnel": v / med["stunnel"] if "stunnel" in med and med["stunnel"] else None,
-                    "vs_native": v / med["native"] if "native" in med and med["native"] else None,
-                    "rounds": len(values[(scenario, c)]),
+                    "contender": c, "median": statistics.median(v[i] for v in r.values()),
+                    "vs_plain": vs["plain"], "vs_stunnel": vs["stunnel"],
+                    "vs_native": vs["native"],
+                    "minus_plain": paired(r, runs["plain"], i, difference) if "plain" in runs else None,
+                    "rounds": len(r),
                 })
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
+    rounds = max(r["rounds"] for r in rows)
     model, cores, kernel = machine()
-    fmt = lambda r: "" if r is None else "%.2fx" % r
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("# tlsshim benchmark%s\n\n" % (" (quick run: indicative only)" if quick else ""))
-        f.write("Machine: %s, %d cores, Linux %s. Loopback. Medians of interleaved rounds.\n\n"
-                % (model, cores, kernel))
-        f.write("| scenario | figure | contender | median | vs plaintext | vs stunnel | vs own TLS |\n")
-        f.write("| --- | --- | --- | ---: | ---: | ---: | ---: |\n")
-        for r in rows:
-            f.write("| %s | %s (%s, %s is better) | %s | %.2f | %s | %s | %s |\n" % (
-                r["scenario"], r["figure"], r["unit"], r["better"], r["contender"],
-                r["median"], fmt(r["vs_plain"]), fmt(r["vs_stunnel"]), fmt(r["vs_native"])))
+        f.write("Machine: %s, %d cores, Linux %s. Loopback. %d round%s, contenders "
+                "interleaved; figures are medians, ratios the median of the per-round "
+                "ratios.\n\n" % (model, cores, kernel, rounds, "" if rounds == 1 else "s"))
+        write_targets(f, rows)
+        write_table(f, rows)
     charts(rows, out)
+    summary_chart(rows, out)
+
+
+def label(rows, r):
+    """The scenario's name, and the figure's when the scenario has several."""
+    several = any(o["scenario"] == r["scenario"] and o["figure"] != r["figure"] for o in rows)
+    return "%s %s" % (r["scenario"], r["figure"]) if several else r["scenario"]
+
+
+def x(v):
+    return "" if v is None else "%.2fx" % v
+
+
+def write_table(f, rows):
+    f.write("## All figures\n\n")
+    f.write("| scenario | figure | contender | median | vs plaintext | vs stunnel | vs own TLS |\n")
+    f.write("| --- | --- | --- | ---: | ---: | ---: | ---: |\n")
+    for r in rows:
+        f.write("| %s | %s (%s, %s is better) | %s | %.2f | %s | %s | %s |\n" % (
+            r["scenario"], r["figure"], r["unit"], r["better"], r["contender"],
+            r["median"], x(r["vs_plain"]), x(r["vs_stunnel"]), x(r["vs_native"])))
+    f.write("\n")
+
+
+def write_targets(f, rows):
+    f.write("## Targets\n\n| scenario | target | measured | met |\n| --- | --- | ---: | --- |\n")
+    for scenario, figure, contender, how, ref, bound in TARGETS:
+        r = next((r for r in rows if (r["scenario"], r["figure"], r["contender"])
+                  == (scenario, figure, contender)), None)
+        if r is None:
+            continue
+        name = label(rows, r)
+        if how == "ratio":
+            got = r["vs_" + ref]
+            target = "%s >= %.2fx %s" % (contender, bound, NAMES.get(ref, ref))
+            shown, met = x(got), got is not None and got >= bound
+        elif how == "diff":
+            got = r["minus_plain"]
+            target = "%s < %s + %g %s" % (contender, NAMES[ref], bound, r["unit"])
+            shown = "" if got is None else "%+.1f %s" % (got, r["unit"])
+            met = got is not None and got < bound
+        else:
+            got = r["median"]
+            target = "%s < %g %s" % (contender, bound, r["unit"])
+            shown, met = "%.2f %s" % (got, r["unit"]), got < bound
+        f.write("| %s | %s | %s | %s |\n" % (name, target, shown, "yes" if met else "**no**"))
+    f.write("\n")
 
 
 def charts(rows, out):
@@ -79,18 +182,58 @@ def charts(rows, out):
         with open(data, "w") as f:
             for r in rs:
                 f.write('"%s" %f\n' % (r["contender"], r["median"]))
-        script = """set terminal png size 640,400 noenhanced
-set output '%s'
-set title '%s: %s'
+        plot(os.path.join(out, name + ".png"), "640,400", """set title '%s: %s'
 set ylabel '%s'
 set style fill solid 0.7
 set boxwidth 0.6
 set yrange [0:*]
 unset key
 plot '%s' using 0:2:xtic(1) with boxes
-""" % (os.path.join(out, name + ".png"), scenario, figure, unit, data)
-        subprocess.run(["gnuplot"], input=script.encode(), check=True)
+""" % (scenario, figure, unit, data))
         os.remove(data)
+
+
+def summary_chart(rows, out):
+    """summary.png: for each figure that has a plaintext figure to compare
+    with, each contender's speed relative to plaintext (1 = as fast; for
+    lower-is-better figures, plaintext's over the contender's), log scale."""
+    keys, by_key = [], {}
+    for r in rows:
+        if (r["vs_plain"] is None or r["contender"] == "plain" or r["vs_plain"] <= 0
+                or r["scenario"] in NOT_SPEED):
+            continue
+        key = label(rows, r)
+        if key not in by_key:
+            keys.append(key)
+            by_key[key] = {}
+        by_key[key][r["contender"]] = r["vs_plain"] if r["better"] == "higher" else 1 / r["vs_plain"]
+    present = [c for c in SUMMARY_CONTENDERS if any(c in v for v in by_key.values())]
+    if not keys or not present:
+        return
+    data = os.path.join(out, "summary.dat")
+    with open(data, "w") as f:
+        for key in keys:
+            f.write('"%s" %s\n' % (key, " ".join(
+                "%f" % by_key[key][c] if c in by_key[key] else "NaN" for c in present)))
+    plots = ", ".join("'%s' using %d:xtic(1) title '%s'" % (data, i + 2, c)
+                      for i, c in enumerate(present))
+    plot(os.path.join(out, "summary.png"), "1000,480", """set title 'Speed relative to plaintext TCP (1 = as fast; higher is better)'
+set logscale y
+set yrange [0.005:2]
+set grid ytics
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.8
+set xtics rotate by 30 right scale 0
+set key outside right top
+plot %s
+""" % plots)
+    os.remove(data)
+
+
+def plot(png, size, script):
+    script = "set terminal png size %s noenhanced\nset output '%s'\n%s" % (size, png, script)
+    subprocess.run(["gnuplot"], input=script.encode(), check=True)
 
 
 if __name__ == "__main__":

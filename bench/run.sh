@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # run.sh [--quick] — every scenario for every contender, interleaved round by
 # round (the order of contenders rotates each round, so a noisy machine
-# cannot favour one), then the median of each. Writes bench/results/
-# results.md (absolute figures and ratios to plaintext and to stunnel),
-# results.csv and PNG charts, with the machine at the top. A scenario that
-# errors fails the run.
+# cannot favour one). Writes bench/results/: raw.csv (every round) and,
+# through report.py, results.md (the targets, absolute figures and ratios to
+# plaintext, stunnel and the program's own TLS), results.csv and PNG charts,
+# with the machine at the top. A scenario that errors fails the run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 quick=0
@@ -60,11 +60,12 @@ for ((round = 0; round < ROUNDS; round++)); do
         exit 1
       fi
       echo "round $((round + 1)) $scenario $contender: $values ($((SECONDS - began)) s)"
-      echo "$scenario,$contender,${values// /,}" >> "$raw"
+      echo "$((round + 1)),$scenario,$contender,${values// /,}" >> "$raw"
       stop_all
     done
   done
 done
 
+cp "$raw" "$results/raw.csv"
 python3 "$here/report.py" "$raw" "$results" "$quick" "${SCENARIOS[@]}"
 echo "bench: results in $results/results.md"
