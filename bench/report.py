@@ -96,16 +96,13 @@ def main():
         for i, (name, unit) in enumerate(figs):
             runs = {c: values[(scenario, c)] for c in contenders if (scenario, c) in values}
             for c, r in runs.items():
-                vs = {ref: paired(r, runs[ref], i, ratio) if ref in runs else None
-                      for ref in ("plain", "stunnel", "native")}
-                rows.append({
-                    "scenario": scenario, "figure": name, "unit": unit, "better": better,
-                    "contender": c, "median": statistics.median(v[i] for v in r.values()),
-                    "vs_plain": vs["plain"], "vs_stunnel": vs["stunnel"],
-                    "vs_native": vs["native"],
-                    "minus_plain": paired(r, runs["plain"], i, difference) if "plain" in runs else None,
-                    "rounds": len(r),
-                })
+                row = {"scenario": scenario, "figure": name, "unit": unit, "better": better,
+                       "contender": c, "median": statistics.median(v[i] for v in r.values())}
+                for ref in ("plain", "stunnel", "native"):
+                    row["vs_" + ref] = paired(r, runs[ref], i, ratio) if ref in runs else None
+                row["minus_plain"] = paired(r, runs["plain"], i, difference) if "plain" in runs else None
+                row["rounds"] = len(r)
+                rows.append(row)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "results.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
@@ -158,7 +155,7 @@ def write_targets(f, rows):
             target = "%s >= %.2fx %s" % (contender, bound, NAMES.get(ref, ref))
             shown, met = x(got), got is not None and got >= bound
         elif how == "diff":
-            got = r["minus_plain"]
+            got = r["minus_" + ref]
             target = "%s < %s + %g %s" % (contender, NAMES[ref], bound, r["unit"])
             shown = "" if got is None else "%+.1f %s" % (got, r["unit"])
             met = got is not None and got < bound
@@ -178,19 +175,15 @@ def charts(rows, out):
         if len(rs) < 2:
             continue
         name = "%s-%s" % (scenario, figure.replace(" ", "_").replace("/", "_"))
-        data = os.path.join(out, name + ".dat")
-        with open(data, "w") as f:
-            for r in rs:
-                f.write('"%s" %f\n' % (r["contender"], r["median"]))
-        plot(os.path.join(out, name + ".png"), "640,400", """set title '%s: %s'
+        plot(os.path.join(out, name + ".png"), "640,400",
+             ['"%s" %f' % (r["contender"], r["median"]) for r in rs], """set title '%s: %s'
 set ylabel '%s'
 set style fill solid 0.7
 set boxwidth 0.6
 set yrange [0:*]
 unset key
-plot '%s' using 0:2:xtic(1) with boxes
-""" % (scenario, figure, unit, data))
-        os.remove(data)
+plot DATA using 0:2:xtic(1) with boxes
+""" % (scenario, figure, unit))
 
 
 def summary_chart(rows, out):
@@ -210,14 +203,11 @@ def summary_chart(rows, out):
     present = [c for c in SUMMARY_CONTENDERS if any(c in v for v in by_key.values())]
     if not keys or not present:
         return
-    data = os.path.join(out, "summary.dat")
-    with open(data, "w") as f:
-        for key in keys:
-            f.write('"%s" %s\n' % (key, " ".join(
-                "%f" % by_key[key][c] if c in by_key[key] else "NaN" for c in present)))
-    plots = ", ".join("'%s' using %d:xtic(1) title '%s'" % (data, i + 2, c)
+    lines = ['"%s" %s' % (key, " ".join(
+        "%f" % by_key[key][c] if c in by_key[key] else "NaN" for c in present)) for key in keys]
+    plots = ", ".join("DATA using %d:xtic(1) title '%s'" % (i + 2, c)
                       for i, c in enumerate(present))
-    plot(os.path.join(out, "summary.png"), "1000,480", """set title 'Speed relative to plaintext TCP (1 = as fast; higher is better)'
+    plot(os.path.join(out, "summary.png"), "1000,480", lines, """set title 'Speed relative to plaintext TCP (1 = as fast; higher is better)'
 set logscale y
 set yrange [0.005:2]
 set grid ytics
@@ -228,12 +218,20 @@ set xtics rotate by 30 right scale 0
 set key outside right top
 plot %s
 """ % plots)
-    os.remove(data)
 
 
-def plot(png, size, script):
+def plot(png, size, lines, script):
+    """Runs gnuplot's |script| to draw |png|; DATA in the script names a
+    temporary file holding |lines|."""
+    data = png[:-len(".png")] + ".dat"
+    with open(data, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    script = script.replace("DATA", "'%s'" % data)
     script = "set terminal png size %s noenhanced\nset output '%s'\n%s" % (size, png, script)
-    subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    try:
+        subprocess.run(["gnuplot"], input=script.encode(), check=True)
+    finally:
+        os.remove(data)
 
 
 if __name__ == "__main__":
