@@ -113,6 +113,7 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
       !verify_install(s, rule, err, err_len)) {
     return 0;
   }
+  verified_install(ctx);
   if (rule->role == TS_ROLE_CLIENT) {
     if (rule->resumption) {
       SSL_CTX_set_session_cache_mode(
@@ -152,6 +153,7 @@ struct ts_tls_ctx *engine_ctx_new(const struct ts_rule *rule, char *err,
   snprintf(ctx->label, sizeof(ctx->label), "[%s:%s]",
            rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name);
   pthread_mutex_init(&ctx->cache_lock, NULL);
+  verified_init(&ctx->verified);
   ctx->ssl_ctx = SSL_CTX_new(TLS_method());
   if (ctx->ssl_ctx == NULL || !configure(ctx, err, err_len)) {
     if (ctx->ssl_ctx == NULL) {
@@ -172,5 +174,6 @@ void engine_ctx_free(struct ts_tls_ctx *ctx) {
   }
   SSL_CTX_free(ctx->ssl_ctx);
   pthread_mutex_destroy(&ctx->cache_lock);
+  verified_destroy(&ctx->verified);
   free(ctx);
 }

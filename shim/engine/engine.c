@@ -53,17 +53,20 @@ static void engine_describe(const struct ts_tls *tls, char *buf, size_t len) {
   char peer[300];
   peer_name(tls, peer, sizeof(peer));
   if (tls->ctx->rule->role == TS_ROLE_CLIENT) {
-    snprintf(buf, len, "%s %s %s, peer %s verified as %s, resumed=%s",
+    snprintf(buf, len, "%s %s %s, peer %s verified as %s%s, resumed=%s",
              SSL_get_version(tls->ssl),
              cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "?",
              group != NULL ? group : "-", peer, tls->verify_name,
+             tls->chain_from_cache ? " (chain verified earlier)" : "",
              SSL_session_reused(tls->ssl) ? "yes" : "no");
   } else {
     snprintf(buf, len, "%s %s %s, client certificate %s%s, resumed=%s",
              SSL_get_version(tls->ssl),
              cipher != NULL ? SSL_CIPHER_standard_name(cipher) : "?",
              group != NULL ? group : "-", peer,
-             strcmp(peer, "none") == 0 ? "" : " (verified)",
+             strcmp(peer, "none") == 0 ? ""
+             : tls->chain_from_cache   ? " (verified, chain verified earlier)"
+                                       : " (verified)",
              SSL_session_reused(tls->ssl) ? "yes" : "no");
   }
 }

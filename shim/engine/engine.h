@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "../engine_api.h"
 
@@ -28,6 +29,23 @@ struct cached_session {
   SSL_SESSION *session;
 };
 
+// How many verified peer chains a context remembers (verified.c), and for how
+// long at most, in seconds.
+#define TS_VERIFIED_SLOTS 32
+#define TS_VERIFIED_TTL 3600
+
+struct verified_chain {
+  uint8_t key[32];     // SHA-256 of the expected name and the chain
+  time_t verified_at;  // when the verifier accepted it
+  time_t until;        // first second it no longer counts
+};
+
+struct verified_cache {
+  pthread_mutex_t lock;
+  struct verified_chain slot[TS_VERIFIED_SLOTS];
+  size_t next;
+};
+
 struct ts_tls_ctx {
   SSL_CTX *ssl_ctx;
   const struct ts_rule *rule;
@@ -35,6 +53,7 @@ struct ts_tls_ctx {
   pthread_mutex_t cache_lock;
   struct cached_session cache[TS_SESSION_CACHE_SLOTS];
   size_t cache_next;
+  struct verified_cache verified;
 };
 
 struct ts_tls {
@@ -55,6 +74,7 @@ struct ts_tls {
   int handshake_done;
   int close_notify_sent;
   int peer_alert;  // last alert received, or -1
+  int chain_from_cache;  // the peer's chain was verified on an earlier connection
 
   char verify_name[256];
   char peer_desc[80];
@@ -91,6 +111,14 @@ int verify_bind(struct ts_tls *tls);
 
 // verify_ex_index is the SSL ex_data slot that points back at the ts_tls.
 int verify_ex_index(void);
+
+// --- verified.c: chains a context has already verified -------------------
+
+void verified_init(struct verified_cache *cache);
+void verified_destroy(struct verified_cache *cache);
+
+// verified_install makes |ctx| verify peer chains through its cache.
+void verified_install(struct ts_tls_ctx *ctx);
 
 // --- tls.c: the table's per-connection operations (see engine_api.h) -------
 struct ts_tls *engine_tls_new(struct ts_tls_ctx *ctx, const char *verify_name,

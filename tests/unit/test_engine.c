@@ -2,7 +2,7 @@
 // connection over a non-blocking socketpair driven alternately: handshakes,
 // every verification failure and its reason, mutual TLS and allow_names,
 // bulk transfer through a full socket buffer, peek, close_notify, plaintext
-// peers and session resumption.
+// peers, session resumption and the reuse of verified chains.
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -396,6 +396,114 @@ Test(engine, second_connection_resumes) {
 Test(engine, resumption_off_on_either_side_means_full_handshakes) {
   cr_assert_not(second_handshake_resumed(0, 1), "client resumption = no");
   cr_assert_not(second_handshake_resumed(1, 0), "server resumption = no");
+}
+
+// connect_once makes one connection between the contexts and tells whether
+// the handshake succeeded; |desc| gets the client's description (or its
+// failure), |server_desc| the server's.
+static int connect_once(struct ts_tls_ctx *cctx, struct ts_tls_ctx *sctx,
+                        const char *name, char *desc, char *server_desc,
+                        size_t len) {
+  struct pair p;
+  open_pair(&p, cctx, sctx, name);
+  enum ts_io c;
+  enum ts_io s;
+  int ok = handshake(&p, &c, &s);
+  int err = 0;
+  if (ok) {
+    eng->describe(p.c, desc, len);
+    eng->describe(p.s, server_desc, len);
+  } else {
+    snprintf(desc, len, "%s", eng->error(p.c, &err));
+    snprintf(server_desc, len, "%s", eng->error(p.s, &err));
+  }
+  close_pair(&p);
+  return ok;
+}
+
+#define EARLIER "chain verified earlier"
+
+Test(engine, reconnection_reuses_the_verified_chain) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  cr.resumption = sr.resumption = 0;  // full handshakes: the chain is sent
+  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  char d[400];
+  char sd[400];
+  cr_assert(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)), "%s", d);
+  cr_assert(strstr(d, EARLIER) == NULL, "first connection: %s", d);
+  cr_assert(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)), "%s", d);
+  cr_assert(strstr(d, EARLIER) != NULL && strstr(d, "resumed=no") != NULL,
+            "second connection: %s", d);
+  eng->ctx_free(cctx);
+  eng->ctx_free(sctx);
+}
+
+Test(engine, verified_chain_counts_only_for_the_name_it_was_checked_for) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  cr.resumption = sr.resumption = 0;
+  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  char d[400];
+  char sd[400];
+  cr_assert(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)), "%s", d);
+  // The same chain, now expected to carry another address: checked again.
+  cr_assert_not(connect_once(cctx, sctx, "10.9.9.9", d, sd, sizeof(d)));
+  cr_assert(strstr(d, "IP address mismatch: wanted 10.9.9.9") != NULL, "%s", d);
+  cr_assert(connect_once(cctx, sctx, "127.0.0.1", d, sd, sizeof(d)), "%s", d);
+  cr_assert(strstr(d, EARLIER) == NULL, "%s", d);
+  cr_assert(connect_once(cctx, sctx, "127.0.0.1", d, sd, sizeof(d)), "%s", d);
+  cr_assert(strstr(d, EARLIER) != NULL, "%s", d);
+  eng->ctx_free(cctx);
+  eng->ctx_free(sctx);
+}
+
+Test(engine, refused_chain_is_refused_again_with_its_reason) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "wrongname.pem", CERTS "wrongname.key");
+  cr.resumption = sr.resumption = 0;
+  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  char d[400];
+  char sd[400];
+  for (int i = 0; i < 2; i++) {
+    cr_assert_not(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)));
+    cr_assert(strstr(d, "host name mismatch") != NULL, "attempt %d: %s", i, d);
+  }
+  eng->ctx_free(cctx);
+  eng->ctx_free(sctx);
+}
+
+Test(engine, server_reuses_a_verified_client_chain_only) {
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  sr.client_ca = CERTS "ca.pem";
+  char *names[1] = {"client.test"};
+  sr.allow_names = names;
+  sr.num_allow_names = 1;
+  sr.resumption = 0;
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  struct ts_rule allowed = client_rule(CERTS "ca.pem");
+  allowed.cert = CERTS "client.pem";
+  allowed.key = CERTS "client.key";
+  struct ts_rule other = allowed;
+  other.cert = CERTS "client2.pem";
+  other.key = CERTS "client2.key";
+  struct ts_tls_ctx *actx = ctx_or_die(&allowed);
+  struct ts_tls_ctx *octx = ctx_or_die(&other);
+  char d[400];
+  char sd[400];
+  cr_assert(connect_once(actx, sctx, "localhost", d, sd, sizeof(d)), "%s", sd);
+  cr_assert(strstr(sd, EARLIER) == NULL, "%s", sd);
+  cr_assert(connect_once(actx, sctx, "localhost", d, sd, sizeof(d)), "%s", sd);
+  cr_assert(strstr(sd, "(verified, " EARLIER ")") != NULL, "%s", sd);
+  // Another client certificate from the same CA is still held to allow_names.
+  cr_assert_not(connect_once(octx, sctx, "localhost", d, sd, sizeof(d)));
+  cr_assert(strstr(sd, "client certificate name not allowed") != NULL, "%s", sd);
+  eng->ctx_free(actx);
+  eng->ctx_free(octx);
+  eng->ctx_free(sctx);
 }
 
 Test(engine, ctx_errors_name_the_file) {

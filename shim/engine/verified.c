@@ -1,0 +1,138 @@
+// verified.c — certificate chains a context has already verified.
+//
+// A full TLS 1.3 handshake costs the verifying side two signature checks: the
+// chain (the CA's signature on the peer's certificate) and the handshake's
+// CertificateVerify. With this BoringSSL build a P-256 verify is the most
+// expensive step of a client's handshake. The chain check depends only on the
+// chain, the trust store and rule (fixed per context), the expected name and
+// the time, so its success is remembered per context: a chain seen again with
+// the same name within its validity, and at most TS_VERIFIED_TTL seconds
+// later, is accepted without running the verifier again. CertificateVerify,
+// which proves the peer holds the key, is checked on every handshake.
+// Failures are never remembered: each one is re-checked and explained.
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+
+void verified_init(struct verified_cache *cache) {
+  memset(cache, 0, sizeof(*cache));
+  pthread_mutex_init(&cache->lock, NULL);
+}
+
+void verified_destroy(struct verified_cache *cache) {
+  pthread_mutex_destroy(&cache->lock);
+}
+
+// chain_key hashes the expected name and the chain exactly as the peer sent
+// it. Returns 1, or 0 when the chain is not available.
+static int chain_key(const SSL *ssl, const char *name,
+                     uint8_t key[SHA256_DIGEST_LENGTH]) {
+  const STACK_OF(CRYPTO_BUFFER) *certs = SSL_get0_peer_certificates(ssl);
+  if (certs == NULL || sk_CRYPTO_BUFFER_num(certs) == 0) {
+    return 0;
+  }
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, name, strlen(name) + 1);  // the NUL ends the name
+  for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(certs); i++) {
+    const CRYPTO_BUFFER *cert = sk_CRYPTO_BUFFER_value(certs, i);
+    uint64_t len = CRYPTO_BUFFER_len(cert);
+    SHA256_Update(&sha, &len, sizeof(len));  // lengths keep boundaries apart
+    SHA256_Update(&sha, CRYPTO_BUFFER_data(cert), CRYPTO_BUFFER_len(cert));
+  }
+  SHA256_Final(key, &sha);
+  return 1;
+}
+
+// valid_until is the last second at which every certificate of the verified
+// chain, trust anchor included, is still valid, capped at TS_VERIFIED_TTL
+// from |now|.
+static time_t valid_until(X509_STORE_CTX *store, time_t now) {
+  time_t until = now + TS_VERIFIED_TTL;
+  STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
+  ASN1_TIME *now_asn1 = ASN1_TIME_set(NULL, now);
+  if (chain == NULL || now_asn1 == NULL) {
+    ASN1_TIME_free(now_asn1);
+    return now;  // nothing can be remembered
+  }
+  for (size_t i = 0; i < sk_X509_num(chain); i++) {
+    int days = 0;
+    int secs = 0;
+    if (!ASN1_TIME_diff(&days, &secs, now_asn1,
+                        X509_get0_notAfter(sk_X509_value(chain, i)))) {
+      until = now;
+      break;
+    }
+    time_t left = (time_t)days * 86400 + secs;
+    if (now + left < until) {
+      until = now + left;
+    }
+  }
+  ASN1_TIME_free(now_asn1);
+  return until;
+}
+
+static int lookup(struct verified_cache *cache, const uint8_t *key,
+                  time_t now) {
+  int hit = 0;
+  pthread_mutex_lock(&cache->lock);
+  for (size_t i = 0; i < TS_VERIFIED_SLOTS && !hit; i++) {
+    const struct verified_chain *v = &cache->slot[i];
+    hit = v->until > now && v->verified_at <= now &&
+          memcmp(v->key, key, sizeof(v->key)) == 0;
+  }
+  pthread_mutex_unlock(&cache->lock);
+  return hit;
+}
+
+static void remember(struct verified_cache *cache, const uint8_t *key,
+                     time_t now, time_t until) {
+  pthread_mutex_lock(&cache->lock);
+  struct verified_chain *slot = NULL;
+  for (size_t i = 0; i < TS_VERIFIED_SLOTS && slot == NULL; i++) {
+    if (memcmp(cache->slot[i].key, key, sizeof(cache->slot[i].key)) == 0) {
+      slot = &cache->slot[i];
+    }
+  }
+  if (slot == NULL) {
+    slot = &cache->slot[cache->next];
+    cache->next = (cache->next + 1) % TS_VERIFIED_SLOTS;
+  }
+  memcpy(slot->key, key, sizeof(slot->key));
+  slot->verified_at = now;
+  slot->until = until;
+  pthread_mutex_unlock(&cache->lock);
+}
+
+// cert_verify replaces X509_verify_cert for every connection of a context
+// (SSL_CTX_set_cert_verify_callback); the verify callback in verify.c still
+// runs whenever the verifier does.
+static int cert_verify(X509_STORE_CTX *store, void *arg) {
+  struct ts_tls_ctx *ctx = arg;
+  SSL *ssl =
+      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+  struct ts_tls *tls =
+      ssl == NULL ? NULL : SSL_get_ex_data(ssl, verify_ex_index());
+  uint8_t key[SHA256_DIGEST_LENGTH];
+  int keyed = tls != NULL && chain_key(ssl, tls->verify_name, key);
+  time_t now = time(NULL);
+  if (keyed && lookup(&ctx->verified, key, now)) {
+    tls->chain_from_cache = 1;
+    return 1;  // the store's result stays X509_V_OK
+  }
+  int ok = X509_verify_cert(store);
+  if (ok == 1 && keyed) {
+    time_t until = valid_until(store, now);
+    if (until > now) {
+      remember(&ctx->verified, key, now, until);
+    }
+  }
+  return ok;
+}
+
+void verified_install(struct ts_tls_ctx *ctx) {
+  SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, cert_verify, ctx);
+}
