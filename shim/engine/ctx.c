@@ -139,6 +139,10 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
     return 0;
   }
   OPENSSL_cleanse(keys, sizeof(keys));
+  // A client keeps one session per server name, replaced by each new ticket
+  // (on_new_session), so BoringSSL's default of two tickets per handshake
+  // only doubles the work of issuing and storing them.
+  SSL_CTX_set_num_tickets(s, 1);
   return 1;
 }
 
