@@ -423,12 +423,27 @@ static int connect_once(struct ts_tls_ctx *cctx, struct ts_tls_ctx *sctx,
 
 #define EARLIER "chain verified earlier"
 
+// full_handshake_ctxs makes a client context trusting the test CA and a
+// server context with |cert|, both with `resumption = no`, so that every
+// connection sends and checks the chain. The contexts keep pointers to their
+// rules, which therefore live until the test process ends.
+static void full_handshake_ctxs(const char *cert, const char *key,
+                                struct ts_tls_ctx **cctx,
+                                struct ts_tls_ctx **sctx) {
+  struct ts_rule *cr = malloc(sizeof(*cr));
+  struct ts_rule *sr = malloc(sizeof(*sr));
+  cr_assert(cr != NULL && sr != NULL);
+  *cr = client_rule(CERTS "ca.pem");
+  *sr = server_rule(cert, key);
+  cr->resumption = sr->resumption = 0;
+  *cctx = ctx_or_die(cr);
+  *sctx = ctx_or_die(sr);
+}
+
 Test(engine, reconnection_reuses_the_verified_chain) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
-  cr.resumption = sr.resumption = 0;  // full handshakes: the chain is sent
-  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
-  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  struct ts_tls_ctx *cctx;
+  struct ts_tls_ctx *sctx;
+  full_handshake_ctxs(CERTS "server.pem", CERTS "server.key", &cctx, &sctx);
   char d[400];
   char sd[400];
   cr_assert(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)), "%s", d);
@@ -441,11 +456,9 @@ Test(engine, reconnection_reuses_the_verified_chain) {
 }
 
 Test(engine, verified_chain_counts_only_for_the_name_it_was_checked_for) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
-  cr.resumption = sr.resumption = 0;
-  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
-  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  struct ts_tls_ctx *cctx;
+  struct ts_tls_ctx *sctx;
+  full_handshake_ctxs(CERTS "server.pem", CERTS "server.key", &cctx, &sctx);
   char d[400];
   char sd[400];
   cr_assert(connect_once(cctx, sctx, "localhost", d, sd, sizeof(d)), "%s", d);
@@ -461,11 +474,10 @@ Test(engine, verified_chain_counts_only_for_the_name_it_was_checked_for) {
 }
 
 Test(engine, refused_chain_is_refused_again_with_its_reason) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "wrongname.pem", CERTS "wrongname.key");
-  cr.resumption = sr.resumption = 0;
-  struct ts_tls_ctx *cctx = ctx_or_die(&cr);
-  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  struct ts_tls_ctx *cctx;
+  struct ts_tls_ctx *sctx;
+  full_handshake_ctxs(CERTS "wrongname.pem", CERTS "wrongname.key", &cctx,
+                      &sctx);
   char d[400];
   char sd[400];
   for (int i = 0; i < 2; i++) {
