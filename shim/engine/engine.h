@@ -73,8 +73,8 @@ struct ts_tls {
   int got_first_byte;
   int handshake_done;
   int close_notify_sent;
-  int peer_alert;  // last alert received, or -1
-  int chain_from_cache;  // the peer's chain was verified on an earlier connection
+  int peer_alert;        // last alert received, or -1
+  int chain_from_cache;  // chain verified on an earlier connection
 
   char verify_name[256];
   char peer_desc[80];

@@ -512,7 +512,8 @@ Test(engine, server_reuses_a_verified_client_chain_only) {
   cr_assert(strstr(sd, "(verified, " EARLIER ")") != NULL, "%s", sd);
   // Another client certificate from the same CA is still held to allow_names.
   cr_assert_not(connect_once(octx, sctx, "localhost", d, sd, sizeof(d)));
-  cr_assert(strstr(sd, "client certificate name not allowed") != NULL, "%s", sd);
+  cr_assert(strstr(sd, "client certificate name not allowed") != NULL, "%s",
+            sd);
   eng->ctx_free(actx);
   eng->ctx_free(octx);
   eng->ctx_free(sctx);
