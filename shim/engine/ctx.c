@@ -166,6 +166,7 @@ struct ts_tls_ctx *engine_ctx_new(const struct ts_rule *rule, char *err,
     engine_ctx_free(ctx);
     return NULL;
   }
+  fork_track(ctx);
   return ctx;
 }
 
@@ -173,6 +174,7 @@ void engine_ctx_free(struct ts_tls_ctx *ctx) {
   if (ctx == NULL) {
     return;
   }
+  fork_untrack(ctx);  // a no-op for a context that never got tracked
   for (size_t i = 0; i < TS_SESSION_CACHE_SLOTS; i++) {
     SSL_SESSION_free(ctx->cache[i].session);
   }

@@ -54,6 +54,7 @@ struct ts_tls_ctx {
   struct cached_session cache[TS_SESSION_CACHE_SLOTS];
   size_t cache_next;
   struct verified_cache verified;
+  struct ts_tls_ctx *next_tracked;  // fork.c's list of live contexts
 };
 
 struct ts_tls {
@@ -119,6 +120,13 @@ void verified_destroy(struct verified_cache *cache);
 
 // verified_install makes |ctx| verify peer chains through its cache.
 void verified_install(struct ts_tls_ctx *ctx);
+
+// --- fork.c: context locks across fork() -----------------------------------
+
+// fork_track makes fork() take |ctx|'s locks first and release them in both
+// processes after; fork_untrack stops it (before |ctx| is freed).
+void fork_track(struct ts_tls_ctx *ctx);
+void fork_untrack(struct ts_tls_ctx *ctx);
 
 // --- tls.c: the table's per-connection operations (see engine_api.h) -------
 struct ts_tls *engine_tls_new(struct ts_tls_ctx *ctx, const char *verify_name,

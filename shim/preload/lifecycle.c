@@ -4,9 +4,8 @@
 // closing an inherited descriptor it never touched sends no close_notify (a
 // fork-per-connection server's parent closing its copy must not end the
 // child's session, nor the reverse). Locks another thread held at the moment
-// of fork are re-created in the child. (The engine's session-cache lock is
-// not: a child that forks while another thread stores a session could block
-// on its first resumption.)
+// of fork are re-created in the child; the engine keeps its own per-rule
+// locks consistent across fork (shim/engine/fork.c).
 //
 // exit: the kernel closes descriptors without calling close(); connections
 // this process used get their close_notify first, so the peer sees a clean
