@@ -4,6 +4,7 @@
 #ifndef TLSSHIM_ENGINE_INTERNAL_H
 #define TLSSHIM_ENGINE_INTERNAL_H
 
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -35,9 +36,9 @@ struct cached_session {
 #define TS_VERIFIED_TTL 3600
 
 struct verified_chain {
-  uint8_t key[32];     // SHA-256 of the expected name and the chain
-  time_t verified_at;  // when the verifier accepted it
-  time_t until;        // first second it no longer counts
+  uint8_t key[SHA256_DIGEST_LENGTH];  // the expected name and the chain
+  time_t verified_at;                 // when the verifier accepted it
+  time_t until;                       // from this second on it no longer counts
 };
 
 struct verified_cache {

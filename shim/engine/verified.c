@@ -47,9 +47,9 @@ static int chain_key(const SSL *ssl, const char *name,
   return 1;
 }
 
-// valid_until is the last second at which every certificate of the verified
-// chain, trust anchor included, is still valid, capped at TS_VERIFIED_TTL
-// from |now|.
+// valid_until is the earliest notAfter in the verified chain, trust anchor
+// included, capped at TS_VERIFIED_TTL from |now|. (At that very second the
+// chain is still valid; re-verifying it then is merely cautious.)
 static time_t valid_until(X509_STORE_CTX *store, time_t now) {
   time_t until = now + TS_VERIFIED_TTL;
   STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
