@@ -21,7 +21,9 @@ void tls_set_reason(struct ts_tls *tls, int err, const char *fmt, ...) {
 }
 
 static void on_info(const SSL *ssl, int where, int value) {
-  if ((where & SSL_CB_READ_ALERT) == 0) {
+  // SSL_CB_WRITE_ALERT shares the SSL_CB_ALERT bit: test both bits, or an
+  // alert we send would be reported as the peer's.
+  if ((where & SSL_CB_READ_ALERT) != SSL_CB_READ_ALERT) {
     return;
   }
   struct ts_tls *tls = SSL_get_ex_data(ssl, verify_ex_index());
