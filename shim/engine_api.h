@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "../config/config.h"
@@ -21,7 +22,7 @@
 extern "C" {
 #endif
 
-#define TS_ENGINE_ABI_VERSION 1
+#define TS_ENGINE_ABI_VERSION 2
 
 // TS_ENGINE_SYMBOL is the only symbol the engine exports.
 #define TS_ENGINE_SYMBOL "tlsshim_engine"
@@ -36,9 +37,10 @@ enum ts_io {
 };
 
 // ts_engine_io is what the preload lends the engine: the real libc socket
-// calls (never the hooks) and its logger.
+// calls (never the hooks) and its logger. The engine reads with recvmsg so
+// that one call can fill a record and read ahead into its own buffer.
 struct ts_engine_io {
-  ssize_t (*recv)(int fd, void *buf, size_t len, int flags);
+  ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
   ssize_t (*send)(int fd, const void *buf, size_t len, int flags);
   // log writes one line at |level| (enum ts_log_level); printf-style.
   void (*log)(int level, const char *fmt, ...)
@@ -104,6 +106,13 @@ struct ts_engine {
 
   // pending returns how many decrypted bytes |read| can return at once.
   size_t (*pending)(const struct ts_tls *tls);
+
+  // readable returns 1 when |read| would return at once without the socket:
+  // decrypted bytes are waiting, or the peer's close_notify or a fatal error
+  // already arrived (ciphertext the engine read ahead of the program). When
+  // it returns 0, the engine holds no complete record: only the kernel
+  // socket becoming readable can change that.
+  int (*readable)(const struct ts_tls *tls);
 
   // has_output returns 1 when ciphertext is waiting to be sent, else 0.
   int (*has_output)(const struct ts_tls *tls);

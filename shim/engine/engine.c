@@ -84,6 +84,7 @@ static const struct ts_engine kEngine = {
     .flush = engine_flush,
     .close_notify = engine_close_notify,
     .pending = engine_pending,
+    .readable = engine_readable,
     .has_output = engine_has_output,
     .handshake_done = engine_handshake_done,
     .error = engine_error,

@@ -22,6 +22,12 @@
 // never holds more than this and its overhead.
 #define TS_RECORDS_PER_SEND 4
 
+// One recv reads up to this many bytes beyond what BoringSSL asked for (a
+// record header, a record), so a record costs one system call rather than
+// two and a whole flight of small records costs one. The buffer is freed once
+// drained, so an idle connection keeps none.
+#define TS_READ_AHEAD 4096
+
 // How many client sessions a context keeps for resumption (one per name).
 #define TS_SESSION_CACHE_SLOTS 16
 
@@ -68,6 +74,13 @@ struct ts_tls {
   size_t out_len;  // bytes held, from |out_off|
   size_t out_off;
 
+  // Ciphertext received beyond what BoringSSL asked for (wire.c).
+  uint8_t *in;
+  size_t in_len;  // bytes held, from |in_off|
+  size_t in_off;
+  int in_only;  // wire_read serves |in| and never touches the socket
+  int latched;  // close_notify or a fatal error came out of |in| (settle)
+
   int collect;         // wire_write appends to |out| without sending
   int sock_errno;      // errno of the last failed recv/send, or 0
   int saw_eof;         // recv returned 0
@@ -97,7 +110,10 @@ int wire_attach(struct ts_tls *tls);
 // TS_IO_WANT_WRITE while some is, TS_IO_FAILED on a socket error.
 enum ts_io wire_flush(struct ts_tls *tls);
 
-// wire_free releases the output buffer.
+// wire_has_record returns 1 when the read-ahead buffer holds a whole record.
+int wire_has_record(const struct ts_tls *tls);
+
+// wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);
 
 // --- verify.c: certificate checks and reasons in words ---------------------
@@ -140,6 +156,7 @@ enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
                         size_t *out_len);
 enum ts_io engine_flush(struct ts_tls *tls, int fd);
 enum ts_io engine_close_notify(struct ts_tls *tls, int fd);
+int engine_readable(const struct ts_tls *tls);
 
 // tls_set_reason records why |tls| failed, unless a reason is already set.
 void tls_set_reason(struct ts_tls *tls, int err, const char *fmt, ...)

@@ -86,6 +86,32 @@ static enum ts_io outcome(struct ts_tls *tls, int ret) {
   }
 }
 
+// settle keeps the promise of |readable|: when the read-ahead buffer holds a
+// whole record and nothing decrypted is waiting, the record is opened now,
+// from the buffer alone. Application data then shows in SSL_pending; a
+// close_notify or a fatal error is latched for the next read to report.
+// Handshake records (session tickets, key updates) are consumed on the way.
+static void settle(struct ts_tls *tls) {
+  while (!tls->latched && SSL_pending(tls->ssl) == 0 && wire_has_record(tls)) {
+    uint8_t byte;
+    tls->in_only = 1;
+    int r = SSL_peek(tls->ssl, &byte, 1);
+    tls->in_only = 0;
+    if (r > 0) {
+      return;
+    }
+    enum ts_io io = outcome(tls, r);
+    if (io == TS_IO_WANT_READ || io == TS_IO_WANT_WRITE) {
+      return;  // only part of a record is left
+    }
+    tls->latched = 1;
+  }
+}
+
+int engine_readable(const struct ts_tls *tls) {
+  return tls->latched || SSL_pending(tls->ssl) > 0;
+}
+
 static void begin_call(struct ts_tls *tls, int fd) {
   tls->fd = fd;
   tls->sock_errno = 0;
@@ -162,6 +188,7 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
       return io;
     }
     tls->handshake_done = 1;
+    settle(tls);  // the peer's first records may have come with its Finished
   }
   // The last flight may still be buffered; it must leave before we wait for
   // the peer's answer to it.
@@ -192,6 +219,7 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   int r = peek ? SSL_peek(tls->ssl, buf, want) : SSL_read(tls->ssl, buf, want);
   if (r > 0) {
     *out_len = (size_t)r;
+    settle(tls);
     return TS_IO_DONE;
   }
   return outcome(tls, r);

@@ -1,15 +1,20 @@
 // wire.c — the BIO between BoringSSL and the socket.
 //
-// Reads go straight to recv(). Writes never ask BoringSSL to retry: what the
-// kernel does not take at once is kept in a per-connection buffer (at most
-// TS_RECORDS_PER_SEND records, since write() encrypts no more at a time) and
-// sent by wire_flush. So SSL_write never sees a partial write, and the preload
-// never has to repeat a write with the same arguments.
+// Reads fill what BoringSSL asks for and read ahead, in the same recvmsg(),
+// into a small per-connection buffer (TS_READ_AHEAD) that later reads drain
+// first; tls.c keeps that buffer from hiding a whole record from readiness.
+//
+// Writes never ask BoringSSL to retry: what the kernel does not take at once
+// is kept in a per-connection buffer (at most TS_RECORDS_PER_SEND records,
+// since write() encrypts no more at a time) and sent by wire_flush. So
+// SSL_write never sees a partial write, and the preload never has to repeat a
+// write with the same arguments.
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "engine.h"
 
@@ -18,11 +23,60 @@ static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
 
 static struct ts_tls *tls_of(BIO *bio) { return BIO_get_data(bio); }
 
+// take_input serves BoringSSL from the read-ahead buffer.
+static int take_input(struct ts_tls *tls, char *buf, int len) {
+  size_t n = tls->in_len < (size_t)len ? tls->in_len : (size_t)len;
+  memcpy(buf, tls->in + tls->in_off, n);
+  tls->in_off += n;
+  tls->in_len -= n;
+  if (tls->in_len == 0) {
+    free(tls->in);
+    tls->in = NULL;
+    tls->in_off = 0;
+  }
+  return (int)n;
+}
+
+// receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
+// the kernel copies straight into BoringSSL's buffer, and only what lies
+// beyond the request is copied again later.
+static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
+  struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
+  struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
+  tls->in = malloc(TS_READ_AHEAD);
+  if (tls->in != NULL) {  // without it, read exactly what was asked
+    iov[1] = (struct iovec){tls->in, TS_READ_AHEAD};
+    msg.msg_iovlen = 2;
+  }
+  ssize_t n = engine_io->recvmsg(tls->fd, &msg, 0);
+  if (n > len) {
+    tls->in_off = 0;
+    tls->in_len = (size_t)n - (size_t)len;
+    n = len;
+  } else {
+    int saved = errno;
+    free(tls->in);
+    tls->in = NULL;
+    errno = saved;
+  }
+  return n;
+}
+
 static int wire_read(BIO *bio, char *buf, int len) {
   struct ts_tls *tls = tls_of(bio);
   BIO_clear_retry_flags(bio);
+  if (len <= 0) {
+    return 0;
+  }
+  if (tls->in_len > 0) {
+    return take_input(tls, buf, len);
+  }
+  if (tls->in_only) {
+    BIO_set_retry_read(bio);
+    return -1;
+  }
   for (;;) {
-    ssize_t n = engine_io->recv(tls->fd, buf, (size_t)len, 0);
+    ssize_t n = receive(tls, buf, len);
     if (n > 0) {
       if (!tls->got_first_byte) {
         tls->first_byte = (uint8_t)buf[0];
@@ -44,6 +98,14 @@ static int wire_read(BIO *bio, char *buf, int len) {
     tls->sock_errno = errno;
     return -1;
   }
+}
+
+int wire_has_record(const struct ts_tls *tls) {
+  if (tls->in_len < 5) {
+    return 0;
+  }
+  const uint8_t *h = tls->in + tls->in_off;
+  return tls->in_len >= 5 + (((size_t)h[3] << 8) | h[4]);
 }
 
 // send_some sends from |buf| until the kernel would block. Returns the count
@@ -159,6 +221,10 @@ enum ts_io wire_flush(struct ts_tls *tls) {
 }
 
 void wire_free(struct ts_tls *tls) {
+  free(tls->in);
+  tls->in = NULL;
+  tls->in_len = 0;
+  tls->in_off = 0;
   free(tls->out);
   tls->out = NULL;
   tls->out_len = 0;

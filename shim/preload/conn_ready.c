@@ -1,9 +1,9 @@
 // conn_ready.c — readiness that tells the truth (DESIGN.md constraint 3).
 //
 // A TLS socket is readable for the program when decrypted bytes are waiting
-// (maybe inside BoringSSL while the kernel socket is empty), or at the end of
-// the stream; it is not readable because a session ticket or half a record
-// arrived. It is writable once the handshake is done and our own buffered
+// or the stream has ended, maybe while the kernel socket is empty: the engine
+// reads ahead, and engine->readable says what it holds. It is not readable
+// because a session ticket or half a record arrived. It is writable once the handshake is done and our own buffered
 // ciphertext has left. While the handshake runs, the kernel is asked for what
 // the handshake needs, whatever the program waits for.
 #include <errno.h>
@@ -51,7 +51,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
         kernel |= POLLOUT;
       }
       if ((events & POLLIN) &&
-          (conn->peer_closed || conn->engine->pending(conn->tls) > 0)) {
+          (conn->peer_closed || conn->engine->readable(conn->tls))) {
         ready |= POLLIN;
       }
       break;
@@ -68,7 +68,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
 // readable_locked tells whether a read would return data or end of stream
 // now, decrypting what the kernel holds if need be.
 static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
-  if (conn->peer_closed || conn->engine->pending(conn->tls) > 0) {
+  if (conn->peer_closed || conn->engine->readable(conn->tls)) {
     return POLLIN;
   }
   char byte;
@@ -104,7 +104,7 @@ static uint32_t open_events_locked(struct ts_conn *conn, int fd,
     out |= POLLOUT;
   }
   if (events & POLLIN) {
-    if (conn->peer_closed || conn->engine->pending(conn->tls) > 0 ||
+    if (conn->peer_closed || conn->engine->readable(conn->tls) ||
         (kernel_revents & (POLLIN | ERROR_EVENTS)) || just_opened) {
       out |= readable_locked(conn, fd, events);
     }

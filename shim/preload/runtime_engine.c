@@ -19,8 +19,8 @@ static const struct ts_engine *engine;
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ts_tls_ctx **contexts;  // indexed by ts_rule.index
 
-static ssize_t engine_recv(int fd, void *buf, size_t len, int flags) {
-  return TS_REAL(recv)(fd, buf, len, flags);
+static ssize_t engine_recvmsg(int fd, struct msghdr *msg, int flags) {
+  return TS_REAL(recvmsg)(fd, msg, flags);
 }
 
 static ssize_t engine_send(int fd, const void *buf, size_t len, int flags) {
@@ -28,7 +28,7 @@ static ssize_t engine_send(int fd, const void *buf, size_t len, int flags) {
 }
 
 static const struct ts_engine_io engine_io = {
-    .recv = engine_recv,
+    .recvmsg = engine_recvmsg,
     .send = engine_send,
     .log = ts_log,
 };

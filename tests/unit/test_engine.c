@@ -7,6 +7,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,15 @@ static void quiet_log(int level, const char *fmt, ...) {
   (void)fmt;
 }
 
-static const struct ts_engine_io io = {recv, send, quiet_log};
+// Every recvmsg the engine makes, for the tests that count system calls.
+static size_t recv_calls;
+
+static ssize_t counting_recvmsg(int fd, struct msghdr *msg, int flags) {
+  recv_calls++;
+  return recvmsg(fd, msg, flags);
+}
+
+static const struct ts_engine_io io = {counting_recvmsg, send, quiet_log};
 
 static void setup(void) {
   cr_assert_eq(system("tests/certs/make-certs.sh " CERTS), 0,
@@ -338,6 +347,113 @@ Test(engine, peek_pending_and_close_notify) {
   cr_assert_eq(eng->close_notify(p.c, p.cfd), TS_IO_DONE);
   cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_CLOSED);
   close_pair(&p);
+}
+
+// kernel_empty tells whether the kernel holds nothing more to read on |fd|.
+static int kernel_empty(int fd) {
+  struct pollfd pfd = {.fd = fd, .events = POLLIN};
+  return poll(&pfd, 1, 0) == 0;
+}
+
+static void write_all(struct ts_tls *tls, int fd, const char *text) {
+  size_t n = 0;
+  cr_assert_eq(eng->write(tls, fd, text, strlen(text), &n), TS_IO_DONE);
+  cr_assert_eq(n, strlen(text));
+}
+
+static void read_expect(struct ts_tls *tls, int fd, const char *text) {
+  char buf[64];
+  size_t n = 0;
+  cr_assert_eq(eng->read(tls, fd, buf, sizeof(buf), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, strlen(text));
+  cr_assert_eq(memcmp(buf, text, n), 0);
+}
+
+Test(engine, records_that_arrived_together_cost_one_recv) {
+  struct pair p = open_session();
+  write_all(p.c, p.cfd, "one");
+  write_all(p.c, p.cfd, "two");
+  write_all(p.c, p.cfd, "three");
+  recv_calls = 0;
+  read_expect(p.s, p.sfd, "one");
+  // The next record was read ahead: the kernel has nothing left, and
+  // readiness must say so from the engine alone.
+  cr_assert(kernel_empty(p.sfd));
+  cr_assert(eng->readable(p.s));
+  read_expect(p.s, p.sfd, "two");
+  cr_assert(eng->readable(p.s));
+  read_expect(p.s, p.sfd, "three");
+  cr_assert_not(eng->readable(p.s));
+  size_t n = 0;
+  char buf[8];
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_WANT_READ);
+  cr_assert_eq(recv_calls, 2,
+               "three records and an empty socket took %zu "
+               "recvmsg calls",
+               recv_calls);
+  close_pair(&p);
+}
+
+Test(engine, close_notify_read_ahead_is_readable) {
+  struct pair p = open_session();
+  write_all(p.c, p.cfd, "last");
+  cr_assert_eq(eng->close_notify(p.c, p.cfd), TS_IO_DONE);
+  read_expect(p.s, p.sfd, "last");
+  cr_assert(kernel_empty(p.sfd));
+  cr_assert(eng->readable(p.s),
+            "the end of the stream must not wait for "
+            "bytes that will never come");
+  char buf[8];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_CLOSED);
+  close_pair(&p);
+}
+
+Test(engine, broken_record_read_ahead_fails_the_next_read) {
+  struct pair p = open_session();
+  write_all(p.c, p.cfd, "good");
+  // An application-data record whose authentication tag cannot verify.
+  unsigned char forged[5 + 32] = {0x17, 0x03, 0x03, 0x00, 0x20};
+  memset(forged + 5, 0xA5, 32);
+  cr_assert_eq(send(p.cfd, forged, sizeof(forged), 0), (ssize_t)sizeof(forged));
+  read_expect(p.s, p.sfd, "good");
+  cr_assert(kernel_empty(p.sfd));
+  cr_assert(eng->readable(p.s));
+  char buf[8];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p.s, &err);
+  cr_assert_eq(err, ECONNRESET);
+  cr_assert(strstr(why, "TLS error") != NULL, "reason: %s", why);
+  close_pair(&p);
+}
+
+Test(engine, data_sent_with_the_finished_is_readable_after_the_handshake) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c = TS_IO_WANT_WRITE;
+  for (int i = 0; i < 20 && c != TS_IO_DONE; i++) {
+    c = eng->handshake(p.c, p.cfd);
+    if (c != TS_IO_DONE) {
+      cr_assert_neq(eng->handshake(p.s, p.sfd), TS_IO_FAILED);
+    }
+  }
+  cr_assert_eq(c, TS_IO_DONE);
+  cr_assert_not(eng->handshake_done(p.s),
+                "the server has not read the "
+                "client's Finished yet; the test is void");
+  write_all(p.c, p.cfd, "request");
+  cr_assert_eq(eng->handshake(p.s, p.sfd), TS_IO_DONE);
+  cr_assert(kernel_empty(p.sfd));
+  cr_assert(eng->readable(p.s));
+  cr_assert_eq(eng->pending(p.s), 7);
+  read_expect(p.s, p.sfd, "request");
+  close_pair(&p);
+  eng->ctx_free(p.cctx);
+  eng->ctx_free(p.sctx);
 }
 
 Test(engine, plaintext_peer_is_named) {
