@@ -101,7 +101,10 @@ struct ts_engine {
   enum ts_io (*flush)(struct ts_tls *tls, int fd);
 
   // close_notify queues a close_notify alert (once) and flushes as |flush|
-  // does. It is a no-op returning TS_IO_DONE before the handshake completed.
+  // does, but corked (MSG_MORE), like every send after it: the caller shuts
+  // down the socket's write side once |flush| reports TS_IO_DONE (or gives
+  // up), and the kernel sends the alert with its FIN in one segment. It is a
+  // no-op returning TS_IO_DONE before the handshake completed.
   enum ts_io (*close_notify)(struct ts_tls *tls, int fd);
 
   // pending returns how many decrypted bytes |read| can return at once.

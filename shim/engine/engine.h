@@ -82,6 +82,7 @@ struct ts_tls {
   int latched;  // close_notify or a fatal error came out of |in| (settle)
 
   int collect;         // wire_write appends to |out| without sending
+  int cork;            // send with MSG_MORE: the FIN follows (close_notify)
   int sock_errno;      // errno of the last failed recv/send, or 0
   int saw_eof;         // recv returned 0
   uint8_t first_byte;  // first byte ever received, to spot plaintext peers

@@ -286,6 +286,7 @@ enum ts_io engine_close_notify(struct ts_tls *tls, int fd) {
   begin_call(tls, fd);
   if (!tls->close_notify_sent) {
     tls->close_notify_sent = 1;
+    tls->cork = 1;                 // the caller's shutdown sends it with FIN
     (void)SSL_shutdown(tls->ssl);  // queues the alert into the wire buffer
     ERR_clear_error();
   }

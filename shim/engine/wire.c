@@ -113,7 +113,8 @@ int wire_has_record(const struct ts_tls *tls) {
 static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
   size_t sent = 0;
   while (sent < len) {
-    ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, MSG_NOSIGNAL);
+    int flags = MSG_NOSIGNAL | (tls->cork ? MSG_MORE : 0);
+    ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, flags);
     if (n > 0) {
       sent += (size_t)n;
       continue;

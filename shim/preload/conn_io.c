@@ -303,19 +303,25 @@ static void flush_bounded(struct ts_conn *conn, int fd, int64_t timeout_ms) {
 }
 
 // send_close_notify_locked queues close_notify once, if the session is open.
-static void send_close_notify_locked(struct ts_conn *conn, int fd) {
+// Returns 1 when it did: the engine then holds the alert corked (MSG_MORE),
+// and the caller must shut down the socket's write side once it is flushed,
+// which sends alert and FIN in one segment.
+static int send_close_notify_locked(struct ts_conn *conn, int fd) {
+  int queued = 0;
   if (conn->state == TS_CONN_OPEN && !conn->shut_wr) {
+    queued = 1;
     if (conn->engine->close_notify(conn->tls, fd) == TS_IO_FAILED) {
       ts_log_debug("%s: close_notify not sent", conn->label);
     }
   }
   conn->shut_wr = 1;
+  return queued;
 }
 
 int ts_conn_shutdown(struct ts_conn *conn, int fd, int how) {
   if (how == SHUT_WR || how == SHUT_RDWR) {
     pthread_mutex_lock(&conn->lock);
-    send_close_notify_locked(conn, fd);
+    (void)send_close_notify_locked(conn, fd);
     pthread_mutex_unlock(&conn->lock);
     // The alert must leave before the kernel's FIN.
     flush_bounded(conn, fd, CLOSE_FLUSH_TIMEOUT_MS);
@@ -330,13 +336,15 @@ int ts_conn_shutdown(struct ts_conn *conn, int fd, int how) {
 
 void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
   pthread_mutex_lock(&conn->lock);
-  int used = conn->used;
-  if (used) {
-    send_close_notify_locked(conn, fd);
-  }
+  int queued = conn->used && send_close_notify_locked(conn, fd);
   pthread_mutex_unlock(&conn->lock);
-  if (used) {
+  if (queued) {
     flush_bounded(conn, fd, timeout_ms);
+    // The FIN carries the corked alert out. Our session's write side is over
+    // in every process that shares the socket, so the kernel's can end too;
+    // waiting for the last close would leave the alert corked while another
+    // process still holds the socket.
+    TS_REAL(shutdown)(fd, SHUT_WR);
   }
 }
 
