@@ -129,7 +129,8 @@ demo: deps
 
 # Benchmarks: every scenario for every contender, interleaved; results in
 # bench/results/. bench-quick is a short smoke run.
-BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server
+BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
+                  $(BUILD)/bench/exectime
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

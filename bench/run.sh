@@ -35,7 +35,7 @@ SCENARIOS=(
   "http_new_conn|plain tlsshim-full tlsshim stunnel native|req/s|req/s|higher"
   "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"
   "redis|plain tlsshim stunnel native|GET SET|req/s req/s|higher"
-  "startup|plain tlsshim|us per exec|us|lower"
+  "startup|plain tlsshim|us added per exec|us|lower"
   "crypto_ceiling|native|AES-128-GCM seal 16 KiB|GB/s|higher"
 )
 
