@@ -24,6 +24,7 @@ trap 'stop_all; rm -rf "$B"' EXIT
 "$ROOT/tests/certs/make-certs.sh" "$CERTS"
 results=$here/results
 mkdir -p "$results"
+rm -f "$results"/*.png  # charts of figures a previous version had
 
 # scenario|contenders|figure names|units|better
 SCENARIOS=(
