@@ -145,14 +145,19 @@ static int kernel_sync(int epfd, struct epset *set, struct watch *w, int op,
   return 0;
 }
 
-static int ctl_add(int epfd, int fd, struct ts_conn *conn,
-                   const struct epoll_event *event) {
+// start_watch makes |fd| a watch of |epfd| with the program's |app_events|
+// and |app_data|, and registers it with the kernel by |op|: EPOLL_CTL_ADD,
+// or EPOLL_CTL_MOD to take over a registration the program made before the
+// socket became TLS. |exists| is returned when the set already watches |fd|.
+static int start_watch(int epfd, int fd, struct ts_conn *conn,
+                       uint32_t app_events, epoll_data_t app_data, int op,
+                       int exists) {
   struct epset *set = set_of(epfd, 1);
   if (set == NULL) {
     return -ENOMEM;
   }
   if (find_watch(set, fd) != NULL) {
-    return -EEXIST;
+    return exists;
   }
   struct watch *w = new_watch(set);
   if (w == NULL) {
@@ -161,23 +166,51 @@ static int ctl_add(int epfd, int fd, struct ts_conn *conn,
   w->fd = fd;
   w->conn = conn;
   ts_fdentry_ref(&conn->entry);
-  w->app_events = event->events;
-  w->app_data = event->data;
+  w->app_events = app_events;
+  w->app_data = app_data;
   w->fired = 0;
   set->used++;
   atomic_fetch_add(&total_watches, 1);
   uint32_t early = 0;
-  int r = kernel_sync(epfd, set, w, EPOLL_CTL_ADD, desired_events(w, &early));
+  int r = kernel_sync(epfd, set, w, op, desired_events(w, &early));
   if (r < 0) {
     drop_watch(set, w);
   }
   return r;
 }
 
-static int ctl_mod_del(int epfd, int op, int fd,
+static int ctl_add(int epfd, int fd, struct ts_conn *conn,
+                   const struct epoll_event *event) {
+  return start_watch(epfd, fd, conn, event->events, event->data, EPOLL_CTL_ADD,
+                     -EEXIST);
+}
+
+// adopt_locked takes over a kernel registration of |fd| that the program
+// made before the socket became a TLS connection: the watch gets the
+// program's events and data, the kernel our tag and the TLS layer's needs.
+// Returns 0, or -ENOENT when the kernel holds no such registration.
+static int adopt_locked(int epfd, int fd, struct ts_conn *conn,
+                        uint32_t app_events, epoll_data_t app_data) {
+  return start_watch(epfd, fd, conn, app_events, app_data, EPOLL_CTL_MOD, 0);
+}
+
+int ts_epoll_adopt(int epfd, int fd, struct ts_conn *conn, uint32_t app_events,
+                   epoll_data_t app_data) {
+  pthread_mutex_lock(&ep_lock);
+  int r = adopt_locked(epfd, fd, conn, app_events, app_data);
+  pthread_mutex_unlock(&ep_lock);
+  return r;
+}
+
+static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
                        const struct epoll_event *event) {
   struct epset *set = set_of(epfd, 0);
   struct watch *w = find_watch(set, fd);
+  if (w == NULL && op == EPOLL_CTL_MOD && conn != NULL) {
+    // Registered before connect() made it TLS: the MOD replaces the
+    // program's events and data, so the registration is ours to take over.
+    return adopt_locked(epfd, fd, conn, event->events, event->data);
+  }
   if (w == NULL) {
     return -ENOENT;
   }
@@ -199,7 +232,7 @@ int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
   if (op == EPOLL_CTL_DEL) {
     pthread_mutex_lock(&ep_lock);
     int tracked = find_watch(set_of(epfd, 0), fd) != NULL;
-    int r = tracked ? ctl_mod_del(epfd, op, fd, event) : 1;
+    int r = tracked ? ctl_mod_del(epfd, op, NULL, fd, event) : 1;
     pthread_mutex_unlock(&ep_lock);
     return r;
   }
@@ -213,7 +246,7 @@ int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
   }
   pthread_mutex_lock(&ep_lock);
   int r = op == EPOLL_CTL_ADD ? ctl_add(epfd, fd, conn, event)
-                              : ctl_mod_del(epfd, op, fd, event);
+                              : ctl_mod_del(epfd, op, conn, fd, event);
   pthread_mutex_unlock(&ep_lock);
   ts_conn_put(conn);
   return r;

@@ -10,6 +10,7 @@
 #define TLSSHIM_EPOLL_WATCH_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 
 // ts_epoll_tracking returns 1 while any epoll set holds a TLS descriptor.
@@ -24,6 +25,26 @@ int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 // passes straight through otherwise). Returns the count or -errno.
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
                   int timeout_ms, const sigset_t *sigmask);
+
+struct ts_conn;
+
+// ts_epoll_adopt takes over the kernel registration of |fd| in |epfd| that
+// the program made (with |app_events| and |app_data|) before connect() made
+// |fd| a TLS connection. Returns 0 or -errno (-ENOENT: no registration).
+int ts_epoll_adopt(int epfd, int fd, struct ts_conn *conn, uint32_t app_events,
+                   epoll_data_t app_data);
+
+// ts_epoll_note_untracked records that |epfd| was given a descriptor that is
+// not (yet) a TLS connection; ts_epoll_adopt_all looks in those sets only.
+void ts_epoll_note_untracked(int epfd);
+
+// ts_epoll_note_closed forgets |fd| as a noted set; called on close.
+void ts_epoll_note_closed(int fd);
+void ts_epoll_note_closed_range(unsigned int first, unsigned int last);
+
+// ts_epoll_adopt_all adopts every registration of |fd| made before it became
+// the TLS connection |conn| (epoll_adopt.c).
+void ts_epoll_adopt_all(int fd, struct ts_conn *conn);
 
 // ts_epoll_forget_fd drops every watch of |fd| and, if |fd| is an epoll set,
 // the set itself; called before |fd| is closed.

@@ -48,6 +48,7 @@ int ts_hook_close(int fd) {
   if (ts_log_owns_fd(fd)) {
     return 0;  // the log's descriptor is ours, not the program's
   }
+  ts_epoll_note_closed(fd);
   if (ts_fdtable_count() > 0 || ts_epoll_tracking()) {
     forget_fd(fd);
   }
@@ -65,6 +66,7 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
     return TS_REAL(close_range)(first, last, flags);
   }
   ts_epoll_forget_range(first, last);
+  ts_epoll_note_closed_range(first, last);
   for (int fd = ts_fdtable_next((int)first);
        fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
     forget_fd(fd);

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "../epoll_watch.h"
 #include "../log.h"
 #include "../policy.h"
 #include "hook.h"
@@ -42,6 +43,9 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
     conn->state = TS_CONN_HANDSHAKE;
     pthread_mutex_unlock(&conn->lock);
   }
+  // An epoll set the program gave this socket before connect() must now see
+  // it through the TLS layer (epoll_adopt.c).
+  ts_epoll_adopt_all(fd, conn);
   if (conn->app_nonblock) {
     if (r == 0) {
       // Start the handshake now; it finishes on first use.

@@ -4,10 +4,16 @@
 
 TS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
   if (ts_fdtable_count() == 0 && !ts_epoll_tracking()) {
+    if (op == EPOLL_CTL_ADD) {
+      ts_epoll_note_untracked(epfd);  // |fd| may become TLS at connect()
+    }
     return TS_REAL(epoll_ctl)(epfd, op, fd, event);
   }
   int r = ts_epoll_ctl(epfd, op, fd, event);
   if (r == 1) {
+    if (op == EPOLL_CTL_ADD) {
+      ts_epoll_note_untracked(epfd);
+    }
     return TS_REAL(epoll_ctl)(epfd, op, fd, event);
   }
   return (int)ts_hook_ret(r);

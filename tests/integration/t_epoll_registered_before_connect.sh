@@ -1,0 +1,61 @@
+# A client that adds its socket to an epoll set *before* connect() (level-
+# triggered EPOLLIN) and then reads one recv(4096) per wake-up.
+# A native TLS server (Python's ssl) answers with 200 lines, one record each,
+# back to back. tlsshim must take over the registration at connect(): when
+# records arrive together, the later ones are already out of the kernel
+# (read ahead, or decrypted) and only the TLS layer can report them.
+source "$(dirname "$0")/lib.sh"
+need python3
+port=$(free_port)
+cat > "$T/server.py" <<'PY'
+import os, socket, ssl, sys
+certs = sys.argv[2]
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    raw, _ = srv.accept()
+    try:
+        with ctx.wrap_socket(raw, server_side=True) as tls:
+            if tls.recv(100) != b"go\n":
+                continue
+            for i in range(200):
+                tls.send(b"line %d\n" % i)  # one record each
+            tls.recv(100)  # until the client closes
+    except (ssl.SSLError, OSError):
+        pass  # wait_port's probe
+PY
+cat > "$T/client.py" <<'PY'
+import select, socket, sys
+s = socket.socket()
+s.setblocking(False)
+ep = select.epoll()
+ep.register(s.fileno(), select.EPOLLIN)  # level-triggered, before connect
+s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+while True:
+    try:
+        s.send(b"go\n")
+        break
+    except BlockingIOError:
+        select.select([], [s], [], 10)  # connecting, then the handshake
+got = b""
+while got.count(b"\n") < 200:
+    events = ep.poll(10)
+    if not events:
+        sys.exit("epoll_wait timed out after %d lines" % got.count(b"\n"))
+    try:
+        chunk = s.recv(4096)
+    except BlockingIOError:
+        continue  # only handshake bytes (a session ticket) arrived
+    if not chunk:
+        sys.exit("end of stream after %d lines" % got.count(b"\n"))
+    got += chunk
+ep.modify(s.fileno(), select.EPOLLIN | select.EPOLLOUT)  # still registered
+print("got %d lines" % got.count(b"\n"))
+PY
+bg python3 "$T/server.py" "$port" "$CERTS"
+wait_port "$port"
+client_config "$T/app.ini" "$port"
+out=$("$LAUNCHER" run -c "$T/app.ini" -- python3 "$T/client.py" "$port" 2>&1) || fail "client: $out"
+[ "$out" = "got 200 lines" ] || fail "client said: $out"
+assert_log "TLS established"
