@@ -3,6 +3,8 @@
 // socket: try under the lock, unlock, poll, retry.
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +28,7 @@
 struct deadline {
   int64_t at_ms;  // CLOCK_MONOTONIC; meaningful when |set|
   int set;
+  int from_socket;  // the program set SO_RCVTIMEO / SO_SNDTIMEO
 };
 
 static int64_t now_ms(void) {
@@ -36,6 +39,7 @@ static int64_t now_ms(void) {
 
 static void deadline_in(struct deadline *dl, int64_t ms) {
   dl->set = 1;
+  dl->from_socket = 0;
   dl->at_ms = now_ms() + ms;
 }
 
@@ -46,16 +50,48 @@ static void deadline_from_timeout(struct deadline *dl, int fd, int optname,
   struct timeval tv = {0, 0};
   socklen_t len = sizeof(tv);
   dl->set = 0;
+  dl->from_socket = 0;
   if (TS_REAL(getsockopt)(fd, SOL_SOCKET, optname, &tv, &len) == 0 &&
       (tv.tv_sec > 0 || tv.tv_usec > 0)) {
     deadline_in(dl, (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+    dl->from_socket = 1;
   } else if (fallback_ms > 0) {
     deadline_in(dl, fallback_ms);
   }
 }
 
+// restarted_by_kernel tells whether the kernel would have restarted a
+// blocking socket call that a signal handler interrupted (signal(7)): not
+// when the socket has a timeout, and only when the handler was installed
+// with SA_RESTART. Which signal interrupted our poll() is not known, so the
+// call is restarted only when every handler that could have run (caught,
+// not blocked in this thread) has SA_RESTART. This runs only after EINTR.
+static int restarted_by_kernel(const struct deadline *dl) {
+  if (dl->from_socket) {
+    return 0;
+  }
+  sigset_t blocked;
+  if (pthread_sigmask(SIG_BLOCK, NULL, &blocked) != 0) {
+    return 0;
+  }
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction sa;
+    if (sig == SIGKILL || sig == SIGSTOP || sigismember(&blocked, sig) == 1 ||
+        sigaction(sig, NULL, &sa) != 0) {
+      continue;
+    }
+    int caught = (sa.sa_flags & SA_SIGINFO) != 0 ||
+                 (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN);
+    if (caught && (sa.sa_flags & SA_RESTART) == 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 // wait_for polls |fd| for |events| until ready, the deadline, or a slice.
-// Returns 0 (look again), -ETIMEDOUT, or -errno (EINTR included).
+// Returns 0 (look again), -ETIMEDOUT, or -errno: -EINTR when a signal
+// interrupted it and the kernel would not have restarted the call.
 static int wait_for(int fd, short events, const struct deadline *dl) {
   int timeout = WAIT_SLICE_MS;
   if (dl->set) {
@@ -69,7 +105,8 @@ static int wait_for(int fd, short events, const struct deadline *dl) {
   }
   struct pollfd pfd = {.fd = fd, .events = events};
   if (TS_REAL(poll)(&pfd, 1, timeout) < 0) {
-    return -errno;
+    int err = errno;
+    return err == EINTR && restarted_by_kernel(dl) ? 0 : -err;
   }
   return 0;
 }
@@ -139,7 +176,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   int peek = (flags & MSG_PEEK) != 0;
   int waitall = (flags & MSG_WAITALL) != 0 && !peek;
   size_t got = 0;
-  struct deadline dl = {0, 0};
+  struct deadline dl = {0, 0, 0};
   int have_deadline = 0;
   if (flags & MSG_OOB) {
     return -EINVAL;  // TLS has no out-of-band data; never read it in-band
@@ -215,7 +252,7 @@ static ssize_t send_once_locked(struct ts_conn *conn, int fd, const void *buf,
 ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
                      int flags) {
   size_t sent = 0;
-  struct deadline dl = {0, 0};
+  struct deadline dl = {0, 0, 0};
   int have_deadline = 0;
   if (flags & MSG_OOB) {
     return -EOPNOTSUPP;  // urgent data would bypass TLS

@@ -1,0 +1,84 @@
+// restart_client HOST PORT restart|norestart — a plaintext blocking client
+// whose read is interrupted by signals: it sends "hello\n", arms a 5 ms
+// interval timer whose SIGALRM handler is installed with SA_RESTART or
+// without it, and blocks in read() while the server takes its time to
+// answer. With SA_RESTART the kernel restarts an interrupted socket read, so
+// read() must return the answer; without it, read() must fail with EINTR.
+// Exits 0 when it behaves as plain TCP would. It knows nothing of TLS; the
+// integration tests run it under tlsshim.
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  alarms++;
+}
+
+static int connect_to(const char *host, const char *port) {
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+  struct addrinfo *res = NULL;
+  if (getaddrinfo(host, port, &hints, &res) != 0) {
+    return -1;
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: restart_client HOST PORT restart|norestart\n");
+    return 2;
+  }
+  int restart = strcmp(argv[3], "restart") == 0;
+  int fd = connect_to(argv[1], argv[2]);
+  if (fd < 0 || write(fd, "hello\n", 6) != 6) {
+    perror("connect/write");
+    return 1;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_alarm;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval every = {{0, 5000}, {0, 5000}};
+  setitimer(ITIMER_REAL, &every, NULL);
+  char buf[64];
+  ssize_t n = read(fd, buf, sizeof(buf));
+  int err = errno;
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+  if (restart) {
+    if (n <= 0) {
+      fprintf(stderr, "read under SA_RESTART: %s\n",
+              n < 0 ? strerror(err) : "end of stream");
+      return 1;
+    }
+    if (alarms < 2) {
+      fprintf(stderr, "only %d signals arrived; the test is void\n",
+              (int)alarms);
+      return 1;
+    }
+    printf("read %zd bytes through %d signals\n", n, (int)alarms);
+    return 0;
+  }
+  if (n >= 0 || err != EINTR) {
+    fprintf(stderr, "read without SA_RESTART returned %zd (%s), not EINTR\n", n,
+            n < 0 ? strerror(err) : "data");
+    return 1;
+  }
+  printf("EINTR without SA_RESTART\n");
+  return 0;
+}
