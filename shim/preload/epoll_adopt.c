@@ -23,6 +23,7 @@
 
 static _Atomic uint64_t noted[NOTED_FDS / 64];
 static atomic_int high[HIGH_SETS];  // epfd + 1; 0 when free
+static atomic_int any_high;         // set once a high set was noted
 
 void ts_epoll_note_untracked(int epfd) {
   if (epfd < 0) {
@@ -34,6 +35,7 @@ void ts_epoll_note_untracked(int epfd) {
     }
     return;
   }
+  atomic_store(&any_high, 1);
   for (int i = 0; i < HIGH_SETS; i++) {
     int expected = 0;
     int cur = atomic_load(&high[i]);
@@ -49,9 +51,16 @@ void ts_epoll_note_closed(int fd) {
       (atomic_load(&noted[fd / 64]) & (1ULL << (fd % 64))) != 0) {
     atomic_fetch_and(&noted[fd / 64], ~(1ULL << (fd % 64)));
   }
-  for (int i = 0; fd >= NOTED_FDS && i < HIGH_SETS; i++) {
+  // Every close() comes here: a program with many descriptors above the
+  // bitmap pays only a flag load unless it ever noted a set up there.
+  if (fd < NOTED_FDS || !atomic_load(&any_high)) {
+    return;
+  }
+  for (int i = 0; i < HIGH_SETS; i++) {
     int expected = fd + 1;
-    (void)atomic_compare_exchange_strong(&high[i], &expected, 0);
+    if (atomic_load(&high[i]) == expected) {
+      (void)atomic_compare_exchange_strong(&high[i], &expected, 0);
+    }
   }
 }
 
@@ -59,7 +68,7 @@ void ts_epoll_note_closed_range(unsigned int first, unsigned int last) {
   for (unsigned int fd = first; fd <= last && fd < NOTED_FDS; fd++) {
     ts_epoll_note_closed((int)fd);
   }
-  for (int i = 0; i < HIGH_SETS; i++) {
+  for (int i = 0; atomic_load(&any_high) && i < HIGH_SETS; i++) {
     int cur = atomic_load(&high[i]);
     if (cur > 0 && (unsigned int)(cur - 1) >= first &&
         (unsigned int)(cur - 1) <= last) {

@@ -5,7 +5,7 @@
 TS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
   if (ts_fdtable_count() == 0 && !ts_epoll_tracking()) {
     if (op == EPOLL_CTL_ADD) {
-      ts_epoll_note_untracked(epfd);  // |fd| may become TLS at connect()
+      ts_epoll_note_untracked(epfd);  // |fd| may become TLS later
     }
     return TS_REAL(epoll_ctl)(epfd, op, fd, event);
   }
