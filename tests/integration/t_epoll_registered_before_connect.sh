@@ -7,24 +7,6 @@
 source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
-cat > "$T/server.py" <<'PY'
-import os, socket, ssl, sys
-certs = sys.argv[2]
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
-srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-while True:
-    raw, _ = srv.accept()
-    try:
-        with ctx.wrap_socket(raw, server_side=True) as tls:
-            if tls.recv(100) != b"go\n":
-                continue
-            for i in range(200):
-                tls.send(b"line %d\n" % i)  # one record each
-            tls.recv(100)  # until the client closes
-    except (ssl.SSLError, OSError):
-        pass  # wait_port's probe
-PY
 cat > "$T/client.py" <<'PY'
 import select, socket, sys
 s = socket.socket()
@@ -53,7 +35,7 @@ while got.count(b"\n") < 200:
 ep.modify(s.fileno(), select.EPOLLIN | select.EPOLLOUT)  # still registered
 print("got %d lines" % got.count(b"\n"))
 PY
-bg python3 "$T/server.py" "$port" "$CERTS"
+bg python3 "$ROOT/tests/integration/tls_reply.py" "$port" "$CERTS" --expect go --lines 200
 wait_port "$port"
 client_config "$T/app.ini" "$port"
 out=$("$LAUNCHER" run -c "$T/app.ini" -- python3 "$T/client.py" "$port" 2>&1) || fail "client: $out"

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""tls_reply.py PORT CERT_DIR --expect LINE [--lines N] [--delay S]
+A native TLS server (Python's ssl, the test PKI's server certificate): for
+each connection whose first line is LINE, waits S seconds, then sends N
+lines "line <i>", each in its own record, back to back, and waits for the
+client to close. Anything else (wait_port's probe) is dropped."""
+import argparse
+import os
+import socket
+import ssl
+import time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("port", type=int)
+ap.add_argument("certs")
+ap.add_argument("--expect", required=True)
+ap.add_argument("--lines", type=int, default=1)
+ap.add_argument("--delay", type=float, default=0.0)
+args = ap.parse_args()
+
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(os.path.join(args.certs, "server.pem"),
+                    os.path.join(args.certs, "server.key"))
+srv = socket.create_server(("127.0.0.1", args.port))
+while True:
+    raw, _ = srv.accept()
+    try:
+        with ctx.wrap_socket(raw, server_side=True) as tls:
+            if tls.recv(100) != args.expect.encode() + b"\n":
+                continue
+            time.sleep(args.delay)  # the client is blocked meanwhile
+            for i in range(args.lines):
+                tls.send(b"line %d\n" % i)  # one record each
+            tls.recv(100)  # until the client closes
+    except (ssl.SSLError, OSError):
+        pass  # wait_port's probe
