@@ -130,11 +130,18 @@ demo: deps
 # Benchmarks: every scenario for every contender, interleaved; results in
 # bench/results/. bench-quick is a short smoke run.
 BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
-                  $(BUILD)/bench/exectime
+                  $(BUILD)/bench/exectime $(BUILD)/bench/handshake
+BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $<
+
+# bench/handshake measures BoringSSL itself, so it links it directly.
+$(BUILD)/bench/handshake: bench/handshake.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -I$(BSSL_INC) -o $@ $< -L$(BSSL_LIB) \
+	  -Wl,-rpath,$(BSSL_LIB) -lssl -lcrypto
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)

@@ -31,6 +31,35 @@ bg() {
   BG_PIDS+=($!)
 }
 
+# children_cpu_us: sets CHILDREN_CPU_US to the CPU (user + system) that this
+# shell's finished children have used so far, in microseconds (bash's
+# `times`, to the millisecond). Call it directly, not in $(...): a subshell's
+# children would be its own.
+children_cpu_us() {
+  times > "$B/times"
+  CHILDREN_CPU_US=$(awk 'NR == 2 {
+      for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] }
+      printf "%d", t * 1e6 }' "$B/times")
+}
+
+# tree_cpu_us PID: the CPU (user + system) used so far by PID and every
+# process below it, in microseconds (from /proc, in clock ticks).
+tree_cpu_us() {
+  local ticks
+  ticks=$(tree_ticks "$1")
+  echo $((ticks * 1000000 / $(getconf CLK_TCK)))
+}
+tree_ticks() {
+  local pid=$1 total child
+  # After the ") " that ends the command name, fields 12 and 13 are utime
+  # and stime.
+  total=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do
+    total=$((total + $(tree_ticks "$child")))
+  done
+  echo "${total:-0}"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

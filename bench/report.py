@@ -36,8 +36,17 @@ NAMES = {"plain": "plaintext", "native": "own TLS"}
 
 # The contenders in the summary chart, and their order.
 SUMMARY_CONTENDERS = ["tlsshim", "tlsshim-full", "stunnel", "native"]
-# Scenarios that measure something other than speed, left out of it.
-NOT_SPEED = {"idle_memory", "startup"}
+# Scenarios, and figures, that measure something other than speed, left out
+# of it.
+NOT_SPEED = {"idle_memory", "startup", "handshake_cpu"}
+NOT_SPEED_FIGURES = {("http_new_conn", "ab-cpu"), ("http_new_conn", "nginx-cpu")}
+
+# The ceiling of a new-connection target: what the contender could reach if
+# a TLS connection under tlsshim cost ab and nginx nothing but plaintext's
+# CPU per request plus BoringSSL's own CPU for the handshake (handshake_cpu,
+# measured with no sockets: its figures are client, server of a full
+# handshake, then of a resumed one). {contender: index of its client figure}
+CEILING_HANDSHAKE = {"tlsshim-full": 0, "tlsshim": 2}
 # Scenarios whose figures are already a cost added to plaintext (measured
 # against it run by run): ratios to another contender mean nothing there.
 ADDED_COST = {"startup"}
@@ -84,10 +93,34 @@ def difference(x, y):
 
 
 def figures(spec):
+    """A run.sh SCENARIOS entry: scenario, contenders and, per figure, its
+    name, unit and which way is better (one word for all, or one each)."""
     scenario, contenders, names, units, better = spec.split("|")
     units = units.split()
     names = names.split(" ") if len(units) > 1 else [names]
-    return scenario, contenders.split(), list(zip(names, units)), better
+    better = better.split()
+    better = better * len(units) if len(better) == 1 else better
+    return scenario, contenders.split(), list(zip(names, units, better))
+
+
+def ceiling_ratio(values, contender, cores):
+    """The median over the rounds of the ceiling (see CEILING_HANDSHAKE) over
+    the own-TLS contender's req/s, or None. ab and nginx are one thread
+    each, on a machine of |cores|: the rate is bounded by each program's
+    CPU per request, and by their sum over all the cores."""
+    plain = values.get(("http_new_conn", "plain"), {})
+    native = values.get(("http_new_conn", "native"), {})
+    handshake = values.get(("handshake_cpu", "native"), {})
+    i = CEILING_HANDSHAKE.get(contender)
+    out = []
+    for rnd in sorted(set(plain) & set(native) & set(handshake)):
+        if i is None or len(plain[rnd]) < 3 or not native[rnd][0]:
+            continue
+        client = plain[rnd][1] + handshake[rnd][i]
+        server = plain[rnd][2] + handshake[rnd][i + 1]
+        rate = min(1e6 / client, 1e6 / server, cores * 1e6 / (client + server))
+        out.append(rate / native[rnd][0])
+    return statistics.median(out) if out else None
 
 
 def main():
@@ -95,8 +128,8 @@ def main():
     values = load(raw)
     rows = []
     for spec in specs:
-        scenario, contenders, figs, better = figures(spec)
-        for i, (name, unit) in enumerate(figs):
+        scenario, contenders, figs = figures(spec)
+        for i, (name, unit, better) in enumerate(figs):
             runs = {c: values[(scenario, c)] for c in contenders if (scenario, c) in values}
             for c, r in runs.items():
                 row = {"scenario": scenario, "figure": name, "unit": unit, "better": better,
@@ -121,7 +154,7 @@ def main():
         f.write("Machine: %s, %d cores, Linux %s. Loopback. %d round%s, contenders "
                 "interleaved; figures are medians, ratios the median of the per-round "
                 "ratios.\n\n" % (model, cores, kernel, rounds, "" if rounds == 1 else "s"))
-        write_targets(f, rows)
+        write_targets(f, rows, values, cores)
         write_table(f, rows)
     charts(rows, out)
     summary_chart(rows, out)
@@ -148,8 +181,9 @@ def write_table(f, rows):
     f.write("\n")
 
 
-def write_targets(f, rows):
-    f.write("## Targets\n\n| scenario | target | measured | met |\n| --- | --- | ---: | --- |\n")
+def write_targets(f, rows, values, cores):
+    f.write("## Targets\n\n| scenario | target | measured | met | ceiling |\n"
+            "| --- | --- | ---: | --- | ---: |\n")
     for scenario, figure, contender, how, ref, bound in TARGETS:
         r = next((r for r in rows if (r["scenario"], r["figure"], r["contender"])
                   == (scenario, figure, contender)), None)
@@ -169,8 +203,13 @@ def write_targets(f, rows):
             got = r["median"]
             target = "%s < %g %s" % (contender, bound, r["unit"])
             shown, met = "%.2f %s" % (got, r["unit"]), got < bound
-        f.write("| %s | %s | %s | %s |\n" % (name, target, shown, "yes" if met else "**no**"))
-    f.write("\n")
+        top = ceiling_ratio(values, contender, cores) if scenario == "http_new_conn" else None
+        f.write("| %s | %s | %s | %s | %s |\n" % (name, target, shown,
+                                                   "yes" if met else "**no**", x(top)))
+    f.write("The ceiling, for new connections: the ratio ab and nginx would reach if a "
+            "TLS connection cost them only plaintext's CPU per request (ab-cpu, "
+            "nginx-cpu) plus BoringSSL's own CPU for the handshake (handshake_cpu, "
+            "measured with no sockets); each is one thread, on %d cores.\n\n" % cores)
 
 
 def charts(rows, out):
@@ -199,7 +238,8 @@ def summary_chart(rows, out):
     keys, by_key = [], {}
     for r in rows:
         if (r["vs_plain"] is None or r["contender"] == "plain" or r["vs_plain"] <= 0
-                or r["scenario"] in NOT_SPEED):
+                or r["scenario"] in NOT_SPEED
+                or (r["scenario"], r["figure"]) in NOT_SPEED_FIGURES):
             continue
         key = label(rows, r)
         if key not in by_key:

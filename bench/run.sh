@@ -33,11 +33,12 @@ SCENARIOS=(
   "latency|plain tlsshim stunnel|p50 p99|us us|lower"
   "conn_rate|plain tlsshim-full tlsshim stunnel|conn/s|conn/s|higher"
   "idle_memory|plain tlsshim stunnel|server client|KiB/conn KiB/conn|lower"
-  "http_new_conn|plain tlsshim-full tlsshim stunnel native|req/s|req/s|higher"
+  "http_new_conn|plain tlsshim-full tlsshim stunnel native|req/s ab-cpu nginx-cpu|req/s us/req us/req|higher lower lower"
   "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"
   "redis|plain tlsshim stunnel native|GET SET|req/s req/s|higher"
   "startup|plain tlsshim|us added per exec|us|lower"
   "crypto_ceiling|native|AES-128-GCM seal 16 KiB|GB/s|higher"
+  "handshake_cpu|native|client-full server-full client-resumed server-resumed|us us us us|lower"
 )
 
 raw=$B/raw.csv

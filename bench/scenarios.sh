@@ -68,8 +68,10 @@ CONF
   chmod -R a+rX "$dir"
 }
 
-# http_client CONTENDER KIND: ab (a new connection per request) or wrk
-# (keep-alive) against nginx; requests per second.
+# http_bench CONTENDER KIND: ab (a new connection per request) or wrk
+# (keep-alive) against nginx; requests per second. For ab, also the CPU ab
+# and nginx spent per request, in microseconds (a stunnel pair's own CPU is
+# not in either).
 http_bench() {
   local contender=$1 kind=$2 port scheme=http ssl=0
   port=$(free_port)
@@ -83,10 +85,18 @@ http_bench() {
   if [ "$kind" = ab ]; then
     # -t bounds the run by time (the slowest contender would otherwise take
     # minutes); -n after it lifts the cap of 50,000 requests -t implies.
+    local before server_us
+    children_cpu_us
+    before=$CHILDREN_CPU_US
     "${CLIENT_WRAP[@]}" ab -q -t "$DURATION" -n 500000 -c 8 "$url" > "$B/ab.out" 2>&1 || true
+    children_cpu_us
+    server_us=$(tree_cpu_us "${BG_PIDS[0]}")
     stop_all
-    awk '/^Failed requests/ {failed=$3} /^Requests per second/ {rps=$4}
-         END {if (rps == "" || failed > 0) exit 1; print rps}' "$B/ab.out"
+    awk -v client="$((CHILDREN_CPU_US - before))" -v server="$server_us" '
+         /^Complete requests/ {n=$3} /^Failed requests/ {failed=$3}
+         /^Requests per second/ {rps=$4}
+         END {if (rps == "" || failed > 0 || n == 0) exit 1
+              printf "%s %.1f %.1f\n", rps, client / n, server / n}' "$B/ab.out"
   else
     "${CLIENT_WRAP[@]}" wrk -t 2 -c 16 -d "${DURATION}s" "$url" > "$B/wrk.out" 2>&1 || true
     stop_all
@@ -185,6 +195,12 @@ scenario_startup() {
   tlsshim_config 1
   [ "$contender" = tlsshim ] && library=$BUILD/libtlsshim.so
   TLSSHIM_CONFIG=$B/tlsshim-1.ini "$BUILD/bench/exectime" "$runs" "$library" /bin/true
+}
+
+# BoringSSL's own CPU per handshake, client and server, full and resumed
+# (bench/handshake: both ends in one process, no sockets), in microseconds.
+scenario_handshake_cpu() {
+  "$BUILD/bench/handshake" "$CERTS" "$DURATION"
 }
 
 # The crypto ceiling: AES-128-GCM sealing 16 KiB records on one core, GB/s.
