@@ -68,6 +68,9 @@
   X(int, epoll_ctl, (int, int, int, struct epoll_event *))                     \
   X(int, epoll_wait, (int, struct epoll_event *, int, int))                    \
   X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *)) \
+  X(int, epoll_pwait2,                                                         \
+    (int, struct epoll_event *, int, const struct timespec *,                  \
+     const sigset_t *))                                                        \
   X(int, getaddrinfo,                                                          \
     (const char *, const char *, const struct addrinfo *, struct addrinfo **)) \
   X(struct hostent *, gethostbyname, (const char *))                           \

@@ -1,7 +1,9 @@
-// epoll_client HOST PORT BYTES — a plaintext, non-blocking, edge-triggered
-// epoll client: connects (EINPROGRESS), sends BYTES of the test pattern while
-// receiving the echo, and exits 0 only if every byte came back intact. It
-// knows nothing of TLS; the integration tests run it under tlsshim.
+// epoll_client HOST PORT BYTES [pwait2] — a plaintext, non-blocking,
+// edge-triggered epoll client: connects (EINPROGRESS), sends BYTES of the
+// test pattern while receiving the echo, and exits 0 only if every byte came
+// back intact. It waits in epoll_wait, or with "pwait2" in epoll_pwait2 (a
+// nanosecond timeout, glibc 2.35). It knows nothing of TLS; the integration
+// tests run it under tlsshim.
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pattern.h"
@@ -35,10 +38,11 @@ static int connect_nonblocking(const char *host, const char *port) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: epoll_client HOST PORT BYTES\n");
+  if (argc != 4 && !(argc == 5 && strcmp(argv[4], "pwait2") == 0)) {
+    fprintf(stderr, "usage: epoll_client HOST PORT BYTES [pwait2]\n");
     return 2;
   }
+  int pwait2 = argc == 5;
   uint64_t total = strtoull(argv[3], NULL, 10);
   int fd = connect_nonblocking(argv[1], argv[2]);
   int ep = epoll_create1(0);
@@ -59,8 +63,17 @@ int main(int argc, char **argv) {
   long waits = 0;
   while (received < total) {
     struct epoll_event got;
-    int n = epoll_wait(ep, &got, 1, 10000);
+    // The data is the descriptor: a wait that handed back anything else
+    // would be handing back someone else's registration.
+    struct timespec ten_seconds = {.tv_sec = 10};
+    int n = pwait2 ? epoll_pwait2(ep, &got, 1, &ten_seconds, NULL)
+                   : epoll_wait(ep, &got, 1, 10000);
     waits++;
+    if (n == 1 && got.data.fd != fd) {
+      fprintf(stderr, "epoll returned data %llu, not descriptor %d\n",
+              (unsigned long long)got.data.u64, fd);
+      return 1;
+    }
     if (n == 0) {
       fprintf(stderr, "epoll_wait timed out: sent %llu received %llu\n",
               (unsigned long long)sent, (unsigned long long)received);

@@ -1,4 +1,7 @@
-// epoll.c — epoll_ctl, epoll_wait, epoll_pwait.
+// epoll.c — epoll_ctl, epoll_wait, epoll_pwait, epoll_pwait2.
+#include <errno.h>
+#include <limits.h>
+
 #include "../epoll_watch.h"
 #include "hook.h"
 
@@ -34,4 +37,43 @@ TS_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max,
     return TS_REAL(epoll_wait)(epfd, events, max, timeout_ms);
   }
   return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, timeout_ms, NULL));
+}
+
+// epoll_pwait2's timeout in whole milliseconds, rounded up so that a wait is
+// never cut short (a wait of 0 stays 0, NULL is -1, forever); -1 with EINVAL
+// in |*err| for a timeout the kernel would refuse.
+static int timeout_ms(const struct timespec *timeout, int *err) {
+  if (timeout == NULL) {
+    return -1;
+  }
+  if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+      timeout->tv_nsec >= 1000000000L) {
+    *err = EINVAL;
+    return -1;
+  }
+  if (timeout->tv_sec >= INT_MAX / 1000 - 1) {
+    return INT_MAX;
+  }
+  return (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);
+}
+
+// glibc 2.35's nanosecond epoll_pwait. Through the preload a TLS descriptor's
+// wait has millisecond resolution, like epoll_pwait's.
+TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
+                           const struct timespec *timeout,
+                           const sigset_t *sigmask) {
+  if (TS_REAL(epoll_pwait2) == NULL) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if (!ts_epoll_tracking()) {
+    return TS_REAL(epoll_pwait2)(epfd, events, max, timeout, sigmask);
+  }
+  int err = 0;
+  int ms = timeout_ms(timeout, &err);
+  if (err != 0) {
+    errno = err;
+    return -1;
+  }
+  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ms, sigmask));
 }
