@@ -47,6 +47,7 @@ NOT_SPEED_FIGURES = {("http_new_conn", "ab-cpu"), ("http_new_conn", "nginx-cpu")
 # measured with no sockets: its figures are client, server of a full
 # handshake, then of a resumed one). {contender: index of its client figure}
 CEILING_HANDSHAKE = {"tlsshim-full": 0, "tlsshim": 2}
+
 # Scenarios whose figures are already a cost added to plaintext (measured
 # against it run by run): ratios to another contender mean nothing there.
 ADDED_COST = {"startup"}

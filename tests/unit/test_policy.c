@@ -145,37 +145,36 @@ Test(policy, short_address_passes, .init = setup, .fini = unload) {
   close(fd);
 }
 
-Test(policy, rule_server_name_is_verified, .init = setup, .fini = unload) {
+// expect_cover asserts that a TCP connect() to |ip|:|port| is upgraded
+// under the rule |rule_name|, verifying the name |want| (|why| says why).
+static void expect_cover(const char *ip, uint16_t port, const char *rule_name,
+                         const char *want, const char *why) {
   const struct ts_rule *rule;
   char name[256];
+  cr_assert_eq(client(SOCK_STREAM, ip, port, &rule, name, sizeof(name)),
+               TS_COVER, "%s", ip);
+  cr_assert_str_eq(rule->name, rule_name);
+  cr_assert_str_eq(name, want, "%s", why);
+}
+
+Test(policy, rule_server_name_is_verified, .init = setup, .fini = unload) {
   ts_resolver_remember("Other.Example", AF_INET,
                        (const uint8_t[]){192, 0, 2, 10});
-  cr_assert_eq(client(SOCK_STREAM, "192.0.2.10", 7001, &rule, name, 256),
-               TS_COVER);
-  cr_assert_str_eq(rule->name, "named");
-  cr_assert_str_eq(name, "db.internal",
-                   "server_name wins over the name the program resolved");
+  expect_cover("192.0.2.10", 7001, "named", "db.internal",
+               "server_name wins over the name the program resolved");
 }
 
 Test(policy, resolved_name_else_address, .init = setup, .fini = unload) {
-  const struct ts_rule *rule;
-  char name[256];
   ts_resolver_remember("App.Example", AF_INET,
                        (const uint8_t[]){198, 51, 100, 5});
-  cr_assert_eq(client(SOCK_STREAM, "198.51.100.5", 7002, &rule, name, 256),
-               TS_COVER);
-  cr_assert_str_eq(rule->name, "unnamed");
-  cr_assert_str_eq(name, "app.example");
-  cr_assert_eq(client(SOCK_STREAM, "198.51.100.6", 7002, &rule, name, 256),
-               TS_COVER);
-  cr_assert_str_eq(name, "198.51.100.6", "never resolved: the address");
-  cr_assert_eq(
-      client(SOCK_STREAM, "::ffff:198.51.100.7", 7002, &rule, name, 256),
-      TS_COVER);
-  cr_assert_str_eq(name, "198.51.100.7", "IPv4-mapped: the IPv4 address");
-  cr_assert_eq(client(SOCK_STREAM, "2001:db8::7", 7002, &rule, name, 256),
-               TS_COVER);
-  cr_assert_str_eq(name, "2001:db8::7");
+  expect_cover("198.51.100.5", 7002, "unnamed", "app.example",
+               "the name the program resolved, lower-cased");
+  expect_cover("198.51.100.6", 7002, "unnamed", "198.51.100.6",
+               "never resolved: the address");
+  expect_cover("::ffff:198.51.100.7", 7002, "unnamed", "198.51.100.7",
+               "IPv4-mapped: the IPv4 address");
+  expect_cover("2001:db8::7", 7002, "unnamed", "2001:db8::7",
+               "never resolved: the IPv6 address");
 }
 
 Test(policy, without_configuration_tcp_is_denied, .fini = unload) {
