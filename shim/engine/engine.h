@@ -16,11 +16,12 @@
 // The largest plaintext in one TLS record.
 #define TS_RECORD_MAX 16384
 
-// One write() encrypts up to this many records into the output buffer and
-// hands them to the kernel in one send(): bulk transfers then cost one system
-// call per 64 KiB rather than per record. The buffer, freed once drained,
-// never holds more than this and its overhead.
-#define TS_RECORDS_PER_SEND 4
+// One write() encrypts up to this many records. Each goes to the kernel
+// straight from BoringSSL's buffer as soon as it is sealed, with MSG_MORE
+// while more of the same write follow, so a bulk write is packed into full
+// segments and its ciphertext is never copied again. Only what the kernel
+// refuses is copied into the connection's buffer, and sealing stops there.
+#define TS_RECORDS_PER_WRITE 4
 
 // One recv reads up to this many bytes beyond what BoringSSL asked for (a
 // record header, a record), so a record costs one system call rather than
@@ -81,7 +82,7 @@ struct ts_tls {
   int in_only;  // wire_read serves |in| and never touches the socket
   int latched;  // close_notify or a fatal error came out of |in| (settle)
 
-  int collect;         // wire_write appends to |out| without sending
+  int more;            // another record of this write follows: MSG_MORE
   int cork;            // send with MSG_MORE: the FIN follows (close_notify)
   int sock_errno;      // errno of the last failed recv/send, or 0
   int saw_eof;         // recv returned 0

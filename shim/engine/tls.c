@@ -244,24 +244,24 @@ enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
     default:
       return outcome(tls, -1);
   }
-  // Encrypt up to TS_RECORDS_PER_SEND records into the buffer, then send
-  // them at once. Whatever the kernel does not take stays buffered.
+  // Encrypt up to TS_RECORDS_PER_WRITE records, each sent as it is sealed
+  // (wire.c). Stop once the kernel refuses: the rest waits for POLLOUT.
   size_t consumed = 0;
   int r = 1;
-  tls->collect = 1;
-  for (int i = 0; i < TS_RECORDS_PER_SEND && consumed < len; i++) {
+  for (int i = 0; i < TS_RECORDS_PER_WRITE && consumed < len; i++) {
     size_t left = len - consumed;
     int chunk = left > TS_RECORD_MAX ? TS_RECORD_MAX : (int)left;
+    tls->more = i + 1 < TS_RECORDS_PER_WRITE && left > (size_t)chunk;
     r = SSL_write(tls->ssl, (const uint8_t *)buf + consumed, chunk);
     if (r <= 0) {
       break;
     }
     consumed += (size_t)r;
+    if (tls->out_len > 0) {
+      break;
+    }
   }
-  tls->collect = 0;
-  if (wire_flush(tls) == TS_IO_FAILED && consumed == 0) {
-    return outcome(tls, -1);
-  }
+  tls->more = 0;
   if (consumed > 0) {
     *out_len = consumed;
     return TS_IO_DONE;

@@ -4,11 +4,11 @@
 // into a small per-connection buffer (TS_READ_AHEAD) that later reads drain
 // first; tls.c keeps that buffer from hiding a whole record from readiness.
 //
-// Writes never ask BoringSSL to retry: what the kernel does not take at once
-// is kept in a per-connection buffer (at most TS_RECORDS_PER_SEND records,
-// since write() encrypts no more at a time) and sent by wire_flush. So
-// SSL_write never sees a partial write, and the preload never has to repeat a
-// write with the same arguments.
+// Writes send each sealed record from BoringSSL's own buffer and never ask it
+// to retry: what the kernel does not take at once (the rest of one record;
+// tls.c stops sealing there) is kept in a per-connection buffer and sent by
+// wire_flush. So SSL_write never sees a partial write, and the preload never
+// has to repeat a write with the same arguments.
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -113,7 +113,7 @@ int wire_has_record(const struct ts_tls *tls) {
 static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
   size_t sent = 0;
   while (sent < len) {
-    int flags = MSG_NOSIGNAL | (tls->cork ? MSG_MORE : 0);
+    int flags = MSG_NOSIGNAL | (tls->cork || tls->more ? MSG_MORE : 0);
     ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, flags);
     if (n > 0) {
       sent += (size_t)n;
@@ -151,7 +151,7 @@ static int wire_write(BIO *bio, const char *buf, int len) {
   BIO_clear_retry_flags(bio);
   const uint8_t *bytes = (const uint8_t *)buf;
   size_t sent = 0;
-  if (tls->out_len == 0 && !tls->collect) {
+  if (tls->out_len == 0) {
     ssize_t n = send_some(tls, bytes, (size_t)len);
     if (n < 0) {
       return -1;

@@ -1,8 +1,9 @@
 // test_engine.c — the TLS engine through its table, a client and a server
 // connection over a non-blocking socketpair driven alternately: handshakes,
 // every verification failure and its reason, mutual TLS and allow_names,
-// bulk transfer through a full socket buffer, peek, close_notify, plaintext
-// peers, session resumption and the reuse of verified chains.
+// bulk transfer through a full socket buffer, how writes become sends, peek,
+// close_notify, plaintext peers, session resumption and the reuse of verified
+// chains.
 #include <criterion/criterion.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -34,7 +35,18 @@ static ssize_t counting_recvmsg(int fd, struct msghdr *msg, int flags) {
   return recvmsg(fd, msg, flags);
 }
 
-static const struct ts_engine_io io = {counting_recvmsg, send, quiet_log};
+// The flags of the engine's recent sends, for the tests that check packing.
+static int send_flags[16];
+static size_t send_calls;
+
+static ssize_t recording_send(int fd, const void *buf, size_t len, int flags) {
+  send_flags[send_calls % 16] = flags;
+  send_calls++;
+  return send(fd, buf, len, flags);
+}
+
+static const struct ts_engine_io io = {counting_recvmsg, recording_send,
+                                       quiet_log};
 
 static void setup(void) {
   cr_assert_eq(system("tests/certs/make-certs.sh " CERTS), 0,
@@ -329,6 +341,77 @@ Test(engine, bulk_transfer_through_full_buffers) {
   cr_assert_not(eng->has_output(p.c));
   free(src);
   free(dst);
+  close_pair(&p);
+}
+
+// drain_into reads everything |p|'s server can read into |dst|.
+static size_t drain_into(struct pair *p, unsigned char *dst, size_t cap) {
+  size_t got = 0;
+  size_t n = 0;
+  while (got < cap &&
+         eng->read(p->s, p->sfd, dst + got, cap - got, 0, &n) == TS_IO_DONE) {
+    got += n;
+  }
+  return got;
+}
+
+// One write seals up to four records and sends each straight from
+// BoringSSL's buffer: MSG_MORE while more of the same write follow, none on
+// the last, so nothing is held back once the write returns.
+Test(engine, bulk_write_sends_each_record_with_msg_more_until_the_last) {
+  struct pair p = open_session();
+  int big = 1 << 20;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+  static unsigned char src[100000];
+  static unsigned char dst[100000];
+  memset(src, 'x', sizeof(src));
+  const size_t lens[] = {40000, 100000, 16384, 5};
+  const size_t records[] = {3, 4, 1, 1};
+  for (size_t t = 0; t < 4; t++) {
+    size_t n = 0;
+    send_calls = 0;
+    cr_assert_eq(eng->write(p.c, p.cfd, src, lens[t], &n), TS_IO_DONE);
+    size_t want = lens[t] < 4 * 16384 ? lens[t] : 4 * 16384;
+    cr_assert_eq(n, want, "write of %zu consumed %zu", lens[t], n);
+    cr_assert_eq(send_calls, records[t], "write of %zu took %zu sends", lens[t],
+                 send_calls);
+    for (size_t i = 0; i < send_calls; i++) {
+      int more = (send_flags[i] & MSG_MORE) != 0;
+      cr_assert_eq(more, i + 1 < send_calls,
+                   "write of %zu: send %zu of %zu has MSG_MORE=%d", lens[t],
+                   i + 1, send_calls, more);
+    }
+    cr_assert_not(eng->has_output(p.c));
+    cr_assert_eq(drain_into(&p, dst, sizeof(dst)), want);
+  }
+  close_pair(&p);
+}
+
+// When the kernel refuses part of a record, only that record's rest is
+// kept, and nothing more is sealed until it has gone.
+Test(engine, write_stops_sealing_where_the_kernel_refuses) {
+  struct pair p = open_session();
+  int small = 4096;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  setsockopt(p.sfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  static unsigned char src[4 * 16384];
+  static unsigned char dst[4 * 16384];
+  for (size_t i = 0; i < sizeof(src); i++) {
+    src[i] = (unsigned char)(i * 7);
+  }
+  size_t n = 0;
+  send_calls = 0;
+  cr_assert_eq(eng->write(p.c, p.cfd, src, sizeof(src), &n), TS_IO_DONE);
+  cr_assert_eq(n, 16384, "sealed %zu bytes past a full socket", n);
+  cr_assert(eng->has_output(p.c), "the kernel took a whole record; void");
+  size_t got = 0;
+  for (int i = 0; i < 1000 && got < n; i++) {
+    cr_assert_neq(eng->flush(p.c, p.cfd), TS_IO_FAILED);
+    got += drain_into(&p, dst + got, sizeof(dst) - got);
+  }
+  cr_assert_eq(got, n);
+  cr_assert_eq(memcmp(src, dst, n), 0);
+  cr_assert_not(eng->has_output(p.c));
   close_pair(&p);
 }
 
