@@ -6,7 +6,7 @@
 #include "../log.h"
 #include "hook.h"
 
-// How long close() waits for buffered ciphertext (at most 64 KiB) to
+// How long close() waits for buffered ciphertext (about a record at most) to
 // leave, as the kernel would keep sending after close() returns. An
 // event-loop program (non-blocking socket) must not stall in close(), so it
 // gets a much shorter bound.
