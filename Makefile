@@ -43,6 +43,7 @@ UNIT_config   := $(CONFIG_OBJ)
 UNIT_engine   :=
 UNIT_resolver := $(BUILD)/obj/shim/preload/resolver.o
 UNIT_fdtable  := $(BUILD)/obj/shim/preload/fdtable.o
+UNIT_preload_list := $(BUILD)/obj/shim/launcher/preload_list.o
 UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real.o) \
                  $(CONFIG_OBJ)
 UNIT_BINS     := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
