@@ -109,9 +109,14 @@ int wire_has_record(const struct ts_tls *tls) {
 }
 
 // send_some sends from |buf| until the kernel would block. Returns the count
-// sent, or -1 on a socket error (recorded).
+// sent, or -1 on a socket error (recorded); a socket that failed a send
+// fails every later one the same way.
 static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
   size_t sent = 0;
+  if (tls->send_errno != 0) {
+    tls->sock_errno = tls->send_errno;
+    return -1;
+  }
   while (sent < len) {
     int flags = MSG_NOSIGNAL | (tls->cork || tls->more ? MSG_MORE : 0);
     ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, flags);
@@ -126,6 +131,7 @@ static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
       break;
     }
     tls->sock_errno = n < 0 ? errno : EPIPE;
+    tls->send_errno = tls->sock_errno;
     return -1;
   }
   return (ssize_t)sent;
@@ -159,7 +165,8 @@ static int wire_write(BIO *bio, const char *buf, int len) {
     sent = (size_t)n;
   }
   if (sent < (size_t)len && !buffer_append(tls, bytes + sent, len - sent)) {
-    tls->sock_errno = ENOMEM;
+    tls->sock_errno = ENOMEM;  // part of a record may be out: fatal
+    tls->send_errno = ENOMEM;
     return -1;
   }
   return len;
@@ -202,6 +209,11 @@ int wire_attach(struct ts_tls *tls) {
 }
 
 enum ts_io wire_flush(struct ts_tls *tls) {
+  if (tls->send_errno != 0) {
+    // A record that failed mid-write is lost: the write after it must fail.
+    tls->sock_errno = tls->send_errno;
+    return TS_IO_FAILED;
+  }
   if (tls->out_len == 0) {
     return TS_IO_DONE;
   }

@@ -39,9 +39,17 @@ static ssize_t counting_recvmsg(int fd, struct msghdr *msg, int flags) {
 static int send_flags[16];
 static size_t send_calls;
 
+// When nonzero, the sends from this number on (counting from 1) fail with
+// EPIPE, as on a socket whose peer has gone.
+static size_t fail_sends_from;
+
 static ssize_t recording_send(int fd, const void *buf, size_t len, int flags) {
   send_flags[send_calls % 16] = flags;
   send_calls++;
+  if (fail_sends_from != 0 && send_calls >= fail_sends_from) {
+    errno = EPIPE;
+    return -1;
+  }
   return send(fd, buf, len, flags);
 }
 
@@ -412,6 +420,29 @@ Test(engine, write_stops_sealing_where_the_kernel_refuses) {
   cr_assert_eq(got, n);
   cr_assert_eq(memcmp(src, dst, n), 0);
   cr_assert_not(eng->has_output(p.c));
+  close_pair(&p);
+}
+
+// A send that fails after earlier records of the same write went out: the
+// write reports those, and the next write reports the socket's error, even
+// from another buffer (a ring buffer moves on), not BoringSSL's complaint
+// that a failed write was not retried with the same arguments.
+Test(engine, send_failing_mid_write_fails_the_next_write) {
+  struct pair p = open_session();
+  static unsigned char src[4 * 16384];
+  static unsigned char rest[3 * 16384];
+  size_t n = 0;
+  send_calls = 0;
+  fail_sends_from = 2;
+  cr_assert_eq(eng->write(p.c, p.cfd, src, sizeof(src), &n), TS_IO_DONE);
+  cr_assert_eq(n, 16384, "the first record went out; the write says %zu", n);
+  memcpy(rest, src + n, sizeof(rest));
+  cr_assert_eq(eng->write(p.c, p.cfd, rest, sizeof(rest), &n), TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p.c, &err);
+  cr_assert_eq(err, EPIPE, "errno %d, reason '%s'", err, why);
+  cr_assert(strstr(why, "socket error") != NULL, "reason '%s'", why);
+  fail_sends_from = 0;
   close_pair(&p);
 }
 
