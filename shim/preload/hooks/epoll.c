@@ -6,20 +6,17 @@
 #include "hook.h"
 
 TS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
-  if (ts_fdtable_count() == 0 && !ts_epoll_tracking()) {
-    if (op == EPOLL_CTL_ADD) {
-      ts_epoll_note_untracked(epfd);  // |fd| may become TLS later
-    }
-    return TS_REAL(epoll_ctl)(epfd, op, fd, event);
+  // 1: not a TLS descriptor, the kernel's to handle.
+  int r = ts_fdtable_count() == 0 && !ts_epoll_tracking()
+              ? 1
+              : ts_epoll_ctl(epfd, op, fd, event);
+  if (r != 1) {
+    return (int)ts_hook_ret(r);
   }
-  int r = ts_epoll_ctl(epfd, op, fd, event);
-  if (r == 1) {
-    if (op == EPOLL_CTL_ADD) {
-      ts_epoll_note_untracked(epfd);
-    }
-    return TS_REAL(epoll_ctl)(epfd, op, fd, event);
+  if (op == EPOLL_CTL_ADD) {
+    ts_epoll_note_untracked(epfd);  // |fd| may become TLS later
   }
-  return (int)ts_hook_ret(r);
+  return TS_REAL(epoll_ctl)(epfd, op, fd, event);
 }
 
 TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max,
