@@ -15,6 +15,18 @@ static const char kCiphers12[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+// Signatures accepted from the peer, in the handshake and (as a client
+// certificate's) in CertificateVerify: BoringSSL's defaults plus Ed25519,
+// which it leaves out unless asked, so that a server or client holding an
+// Ed25519 key can be reached; without SHA-1, which RFC 9155 retires.
+static const uint16_t kVerifyAlgorithms[] = {
+    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
+    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
+    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
+    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
+    SSL_SIGN_RSA_PKCS1_SHA512,
+};
+
 static void last_error(char *buf, size_t len) {
   uint32_t code = ERR_peek_last_error();
   const char *reason = code == 0 ? NULL : ERR_reason_error_string(code);
@@ -104,8 +116,12 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
                                             ? TLS1_3_VERSION
                                             : TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) ||
-      !SSL_CTX_set_strict_cipher_list(s, kCiphers12)) {
-    snprintf(err, err_len, "%s: cannot set TLS versions or ciphers",
+      !SSL_CTX_set_strict_cipher_list(s, kCiphers12) ||
+      !SSL_CTX_set_verify_algorithm_prefs(
+          s, kVerifyAlgorithms,
+          sizeof(kVerifyAlgorithms) / sizeof(kVerifyAlgorithms[0]))) {
+    snprintf(err, err_len,
+             "%s: cannot set TLS versions, ciphers or signature algorithms",
              ctx->label);
     return 0;
   }

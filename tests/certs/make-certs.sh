@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make-certs.sh OUTDIR — the test PKI: a CA, good and deliberately bad server
-# certificates, and client certificates for mutual TLS. EC P-256 keys (fast).
+# certificates, and client certificates for mutual TLS. EC P-256 keys (fast),
+# and a second, Ed25519, CA with a server and a client certificate.
 # Idempotent: nothing is redone while OUTDIR/.complete is newer than this
 # script.
 set -euo pipefail
@@ -19,12 +20,22 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
 
-newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+# KEYS picks the key type of what ca and leaf make next: P-256 keys signed
+# with SHA-256, or Ed25519 keys, which take no separate digest.
+KEYS=p256
+newkey() {
+  if [ "$KEYS" = ed25519 ]; then
+    openssl genpkey -algorithm ed25519 -out "$1" 2>/dev/null
+  else
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+  fi
+}
+digest() { [ "$KEYS" = ed25519 ] || echo -sha256; }
 
 # ca NAME CN: a self-signed certificate authority.
 ca() {
   newkey "$out/$1.key"
-  openssl req -x509 -new -key "$out/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
+  openssl req -x509 -new -key "$out/$1.key" -subj "/CN=$2" -days 3650 $(digest) \
     -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
     -out "$out/$1.pem" 2>/dev/null
 }
@@ -39,7 +50,7 @@ leaf() {
     "$usage" "$san" > "$work/$name.ext"
   if [ -z "$start" ]; then
     openssl x509 -req -in "$work/$name.csr" -CA "$out/$signer.pem" -CAkey "$out/$signer.key" \
-      -CAcreateserial -CAserial "$work/$signer.srl" -days 3650 -sha256 \
+      -CAcreateserial -CAserial "$work/$signer.srl" -days 3650 $(digest) \
       -extfile "$work/$name.ext" -out "$out/$name.pem" 2>/dev/null
     return
   fi
@@ -77,6 +88,12 @@ leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
 leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
 leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
 leaf client-other other-ca client.test 'DNS:client.test' clientAuth
+
+KEYS=ed25519
+ca ed-ca "tlsshim Ed25519 Test CA"
+leaf ed-server ed-ca localhost "$server_san" serverAuth
+leaf ed-client ed-ca client.test 'DNS:client.test' clientAuth
+KEYS=p256
 
 newkey "$out/selfsigned.key"
 openssl req -x509 -new -key "$out/selfsigned.key" -subj "/CN=localhost" -days 3650 -sha256 \

@@ -107,14 +107,33 @@ start_tap() {
   wait_port "$1"
 }
 
-# client_config FILE PORTS [KEY=VALUE...]: a config with one client rule.
+# client_config FILE PORTS [KEY=VALUE...]: a config with one client rule
+# trusting the test CA, unless a ca_file= is given.
 client_config() {
   local file=$1 ports=$2
   shift 2
+  rule_config "$file" client "$ports" "ca_file=$CERTS/ca.pem" -- "$@"
+}
+
+# rule_config FILE KIND PORTS DEFAULTS... -- KEY=VALUE...: one KIND rule with
+# the given keys, and each default whose key is not among them.
+rule_config() {
+  local file=$1 kind=$2 ports=$3 kv given
+  shift 3
+  local -a defaults=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    defaults+=("$1")
+    shift
+  done
+  shift || true
+  given=" ${*%%=*} "
   {
     printf '[global]\nlog_level = info\nlog_file = %s\n\n' "$T/tlsshim.log"
-    printf '[client:test]\nport = %s\nca_file = %s\n' "$ports" "$CERTS/ca.pem"
-    local kv
+    printf '[%s:test]\nport = %s\n' "$kind" "$ports"
+    for kv in "${defaults[@]}"; do
+      case "$given" in *" ${kv%%=*} "*) continue ;; esac
+      printf '%s\n' "${kv/=/ = }"
+    done
     for kv in "$@"; do
       printf '%s\n' "${kv/=/ = }"
     done
@@ -143,19 +162,12 @@ assert_log() {
 }
 
 # server_config FILE PORTS [KEY=VALUE...]: a config with one server rule
-# presenting the test server certificate.
+# presenting the test server certificate, unless a cert= and key= are given.
 server_config() {
   local file=$1 ports=$2
   shift 2
-  {
-    printf '[global]\nlog_level = info\nlog_file = %s\n\n' "$T/tlsshim.log"
-    printf '[server:test]\nport = %s\ncert = %s\nkey = %s\n' "$ports" \
-      "$CERTS/server.pem" "$CERTS/server.key"
-    local kv
-    for kv in "$@"; do
-      printf '%s\n' "${kv/=/ = }"
-    done
-  } > "$file"
+  rule_config "$file" server "$ports" "cert=$CERTS/server.pem" \
+    "key=$CERTS/server.key" -- "$@"
 }
 
 # talk PORT ARGS...: the native TLS client of tls_talk.py.

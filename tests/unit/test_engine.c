@@ -296,6 +296,27 @@ Test(engine, allow_names_wildcard_and_spiffe) {
                 "a wildcard stands for exactly one label");
 }
 
+// Ed25519 keys on both sides: the client verifies an Ed25519 server chain
+// and handshake signature, the server an Ed25519 client certificate.
+Test(engine, ed25519_certificates_both_ways) {
+  struct ts_rule cr = client_rule(CERTS "ed-ca.pem");
+  cr.cert = CERTS "ed-client.pem";
+  cr.key = CERTS "ed-client.key";
+  struct ts_rule sr = server_rule(CERTS "ed-server.pem", CERTS "ed-server.key");
+  sr.client_ca = CERTS "ed-ca.pem";
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  int err = 0;
+  cr_assert(handshake(&p, &c, &s), "client: %s; server: %s",
+            eng->error(p.c, &err), eng->error(p.s, &err));
+  char desc[400];
+  eng->describe(p.s, desc, sizeof(desc));
+  cr_assert(strstr(desc, "CN=client.test (verified)") != NULL, "%s", desc);
+  close_pair(&p);
+}
+
 static struct pair open_session(void) {
   static struct ts_tls_ctx *cctx;
   static struct ts_tls_ctx *sctx;
