@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make-certs.sh OUTDIR — the test PKI: a CA, good and deliberately bad server
 # certificates, and client certificates for mutual TLS. EC P-256 keys (fast),
-# and a second, Ed25519, CA with a server and a client certificate.
+# a second, Ed25519, CA with a server and a client certificate, and one RSA
+# server certificate.
 # Idempotent: nothing is redone while OUTDIR/.complete is newer than this
 # script.
 set -euo pipefail
@@ -20,12 +21,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 umask 077
 
-# KEYS picks the key type of what ca and leaf make next: P-256 keys signed
-# with SHA-256, or Ed25519 keys, which take no separate digest.
+# KEYS picks the key type of what ca and leaf make next: P-256 (or RSA)
+# keys signed with SHA-256, or Ed25519 keys, which take no separate digest.
 KEYS=p256
 newkey() {
   if [ "$KEYS" = ed25519 ]; then
     openssl genpkey -algorithm ed25519 -out "$1" 2>/dev/null
+  elif [ "$KEYS" = rsa ]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
   else
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
   fi
@@ -88,6 +91,8 @@ leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
 leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
 leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
 leaf client-other other-ca client.test 'DNS:client.test' clientAuth
+KEYS=rsa
+leaf rsa-server ca localhost "$server_san" serverAuth
 
 KEYS=ed25519
 ca ed-ca "tlsshim Ed25519 Test CA"

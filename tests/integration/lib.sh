@@ -64,9 +64,10 @@ bg() {
   BG_PIDS+=($!)
 }
 
-# start_nginx_tls PORT CERT KEY: nginx serving $T/www with native TLS.
+# start_nginx_tls PORT CERT KEY [DIRECTIVES]: nginx serving $T/www with
+# native TLS; DIRECTIVES (e.g. ssl_ciphers ...;) go into its server block.
 start_nginx_tls() {
-  local port=$1 cert=$2 key=$3
+  local port=$1 cert=$2 key=$3 extra=${4:-}
   mkdir -p "$T/www" "$T/nginx-$port"
   cat > "$T/nginx-$port/nginx.conf" <<CONF
 worker_processes 1;
@@ -86,6 +87,7 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;
     ssl_certificate $cert;
     ssl_certificate_key $key;
+    $extra
     root $T/www;
   }
 }
