@@ -1,4 +1,4 @@
-// handshake CERT_DIR SECONDS — the CPU BoringSSL itself spends on each side
+// handshake CA CERT KEY SECONDS — the CPU BoringSSL itself spends on each side
 // of one TLS 1.3 handshake, with no sockets and no tlsshim: a client and a
 // server in one thread, talking through a memory BIO pair, configured as
 // tlsshim configures them (one session ticket per handshake; the client
@@ -66,16 +66,16 @@ static int verify_chain_once(X509_STORE_CTX *store, void *arg) {
   return chain_verified;
 }
 
-static SSL_CTX *server_ctx(const char *dir, int resumption) {
-  char cert[4096];
-  char key[4096];
-  snprintf(cert, sizeof(cert), "%s/server.pem", dir);
-  snprintf(key, sizeof(key), "%s/server.key", dir);
+static const char *ca_file;    // the client's trust store
+static const char *cert_file;  // the server's chain
+static const char *key_file;   // and its key
+
+static SSL_CTX *server_ctx(int resumption) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_method());
   if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-      !SSL_CTX_use_certificate_chain_file(ctx, cert) ||
-      !SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM)) {
+      !SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
+      !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM)) {
     die("cannot set up the server");
   }
   if (resumption) {
@@ -87,13 +87,24 @@ static SSL_CTX *server_ctx(const char *dir, int resumption) {
   return ctx;
 }
 
-static SSL_CTX *client_ctx(const char *dir, int resumption) {
-  char ca[4096];
-  snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+// The signatures tlsshim's engine accepts (shim/engine/ctx.c): BoringSSL's
+// defaults would refuse an Ed25519 server.
+static const uint16_t kVerifyAlgorithms[] = {
+    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
+    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
+    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
+    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
+    SSL_SIGN_RSA_PKCS1_SHA512,
+};
+
+static SSL_CTX *client_ctx(int resumption) {
   SSL_CTX *ctx = SSL_CTX_new(TLS_method());
   if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-      !SSL_CTX_load_verify_locations(ctx, ca, NULL)) {
+      !SSL_CTX_set_verify_algorithm_prefs(
+          ctx, kVerifyAlgorithms,
+          sizeof(kVerifyAlgorithms) / sizeof(kVerifyAlgorithms[0])) ||
+      !SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
     die("cannot set up the client");
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -175,10 +186,11 @@ static int connection(SSL_CTX *cctx, SSL_CTX *sctx, int resume) {
 
 // run measures |seconds| of handshakes and prints client and server CPU per
 // handshake.
-static void run(const char *dir, int resume, double seconds) {
-  SSL_CTX *sctx = server_ctx(dir, resume);
-  SSL_CTX *cctx = client_ctx(dir, resume);
-  connection(cctx, sctx, resume);  // warm-up; verifies the chain, gets a session
+static void run(int resume, double seconds) {
+  SSL_CTX *sctx = server_ctx(resume);
+  SSL_CTX *cctx = client_ctx(resume);
+  connection(cctx, sctx,
+             resume);  // warm-up; verifies the chain, gets a session
   spent[0] = spent[1] = 0;
   long count = 0;
   struct timespec start;
@@ -200,19 +212,22 @@ static void run(const char *dir, int resume, double seconds) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3 || atof(argv[2]) <= 0) {
-    fprintf(stderr, "usage: handshake CERT_DIR SECONDS\n");
+  if (argc != 5 || atof(argv[4]) <= 0) {
+    fprintf(stderr, "usage: handshake CA CERT KEY SECONDS\n");
     return 2;
   }
-  double seconds = atof(argv[2]) / 2;
+  ca_file = argv[1];
+  cert_file = argv[2];
+  key_file = argv[3];
+  double seconds = atof(argv[4]) / 2;
   double begin = cpu_ns();
   for (int i = 0; i < 1000; i++) {
     cpu_ns();
   }
   clock_cost = (cpu_ns() - begin) / 1001;
-  run(argv[1], 0, seconds);
+  run(0, seconds);
   printf(" ");
-  run(argv[1], 1, seconds);
+  run(1, seconds);
   printf("\n");
   SSL_SESSION_free(latest);
   return 0;

@@ -17,6 +17,17 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 CERTS=$BUILD/certs
 B=${B:?run.sh sets B}
+# KEYS (p256, the default, or ed25519): the key type of the certificate that
+# every contender's server presents, from the test PKI, and of its CA.
+export KEYS=${KEYS:-p256}
+case "$KEYS" in
+  p256) PKI=$CERTS/ ;;
+  ed25519) PKI=$CERTS/ed- ;;
+  *) echo "bench: KEYS is p256 or ed25519, not '$KEYS'" >&2; exit 2 ;;
+esac
+SERVER_CERT=${PKI}server.pem
+SERVER_KEY=${PKI}server.key
+CA_CERT=${PKI}ca.pem
 
 BG_PIDS=()
 stop_all() {
@@ -90,12 +101,12 @@ tlsshim_config() {
 log_level = error
 [server:bench]
 port = $port
-cert = $CERTS/server.pem
-key = $CERTS/server.key
+cert = $SERVER_CERT
+key = $SERVER_KEY
 resumption = $resumption
 [client:bench]
 port = $port
-ca_file = $CERTS/ca.pem
+ca_file = $CA_CERT
 server_name = localhost
 resumption = $resumption
 INI
@@ -114,8 +125,8 @@ pid =
 [s]
 accept = 127.0.0.1:$tls_port
 connect = 127.0.0.1:$server_port
-cert = $CERTS/server.pem
-key = $CERTS/server.key
+cert = $SERVER_CERT
+key = $SERVER_KEY
 CONF
   cat > "$B/stunnel-c-$server_port.conf" <<CONF
 foreground = yes
@@ -124,7 +135,7 @@ pid =
 client = yes
 accept = 127.0.0.1:$plain_port
 connect = 127.0.0.1:$tls_port
-CAfile = $CERTS/ca.pem
+CAfile = $CA_CERT
 verifyChain = yes
 checkHost = localhost
 CONF

@@ -34,6 +34,9 @@ TARGETS = [
 
 NAMES = {"plain": "plaintext", "native": "own TLS"}
 
+# The certificate every server presents, by the KEYS run.sh was given.
+KEY_TYPES = {"p256": "ECDSA P-256", "ed25519": "Ed25519"}
+
 # The contenders in the summary chart, and their order.
 SUMMARY_CONTENDERS = ["tlsshim", "tlsshim-full", "stunnel", "native"]
 # Scenarios, and figures, that measure something other than speed, left out
@@ -152,9 +155,11 @@ def main():
     model, cores, kernel = machine()
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write("# tlsshim benchmark%s\n\n" % (" (quick run: indicative only)" if quick else ""))
-        f.write("Machine: %s, %d cores, Linux %s. Loopback. %d round%s, contenders "
+        f.write("Machine: %s, %d cores, Linux %s. Loopback. Every server presents "
+                "the same %s certificate. %d round%s, contenders "
                 "interleaved; figures are medians, ratios the median of the per-round "
-                "ratios.\n\n" % (model, cores, kernel, rounds, "" if rounds == 1 else "s"))
+                "ratios.\n\n" % (model, cores, kernel, KEY_TYPES[os.environ.get("KEYS", "p256")],
+                                   rounds, "" if rounds == 1 else "s"))
         write_targets(f, rows, values, cores)
         write_table(f, rows)
     charts(rows, out)

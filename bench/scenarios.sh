@@ -59,8 +59,8 @@ http {
   server {
     listen 127.0.0.1:$port$([ "$ssl" = 1 ] && echo " ssl");
     ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_certificate $CERTS/server.pem;
-    ssl_certificate_key $CERTS/server.key;
+    ssl_certificate $SERVER_CERT;
+    ssl_certificate_key $SERVER_KEY;
     root $dir/www;
   }
 }
@@ -115,9 +115,9 @@ scenario_redis() {
   local server=(redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$B")
   if [ "$contender" = native ]; then
     server=(redis-server --port 0 --tls-port "$port" --bind 127.0.0.1 --save '' --appendonly no
-            --dir "$B" --tls-cert-file "$CERTS/server.pem" --tls-key-file "$CERTS/server.key"
+            --dir "$B" --tls-cert-file "$SERVER_CERT" --tls-key-file "$SERVER_KEY"
             --tls-auth-clients no)
-    tls=(--tls --cacert "$CERTS/ca.pem" --sni localhost)
+    tls=(--tls --cacert "$CA_CERT" --sni localhost)
   fi
   bg "${SERVER_WRAP[@]}" "${server[@]}"
   wait_port "$port"
@@ -200,7 +200,7 @@ scenario_startup() {
 # BoringSSL's own CPU per handshake, client and server, full and resumed
 # (bench/handshake: both ends in one process, no sockets), in microseconds.
 scenario_handshake_cpu() {
-  "$BUILD/bench/handshake" "$CERTS" "$DURATION"
+  "$BUILD/bench/handshake" "$CA_CERT" "$SERVER_CERT" "$SERVER_KEY" "$DURATION"
 }
 
 # The crypto ceiling: AES-128-GCM sealing 16 KiB records on one core, GB/s.
