@@ -46,9 +46,12 @@ UNIT_fdtable  := $(BUILD)/obj/shim/preload/fdtable.o
 UNIT_preload_list := $(BUILD)/obj/shim/launcher/preload_list.o
 UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real.o) \
                  $(CONFIG_OBJ)
+UNIT_conn     := $(addprefix $(BUILD)/obj/shim/preload/,conn.o conn_io.o \
+                   conn_ready.o fdtable.o log.o real.o runtime_config.o \
+                   runtime_engine.o) $(CONFIG_OBJ)
 UNIT_BINS     := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 # The engine is tested as the preload uses it: dlopen()ed in its own scope.
-$(BUILD)/tests/test_engine: $(ENGINE)
+$(BUILD)/tests/test_engine $(BUILD)/tests/test_conn: $(ENGINE)
 
 # Test programs (plaintext clients and servers we run under the library).
 TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
