@@ -15,17 +15,20 @@ static const char kCiphers12[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// Signatures accepted from the peer, in the handshake and (as a client
-// certificate's) in CertificateVerify: BoringSSL's defaults plus Ed25519,
-// which it leaves out unless asked, so that a server or client holding an
-// Ed25519 key can be reached; without SHA-1, which RFC 9155 retires.
-static const uint16_t kVerifyAlgorithms[] = {
+// Handshake signatures, both those accepted from the peer and those made
+// with our own key (BoringSSL keeps the ones that fit the key):
+// BoringSSL's defaults plus Ed25519, which it leaves out unless asked, so
+// that a server or client holding an Ed25519 key can be reached; without
+// SHA-1, which RFC 9155 retires. bench/handshake.c keeps a copy.
+static const uint16_t kSignatureAlgorithms[] = {
     SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
     SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
     SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
     SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
     SSL_SIGN_RSA_PKCS1_SHA512,
 };
+static const size_t kNumSignatureAlgorithms =
+    sizeof(kSignatureAlgorithms) / sizeof(kSignatureAlgorithms[0]);
 
 static void last_error(char *buf, size_t len) {
   uint32_t code = ERR_peek_last_error();
@@ -117,9 +120,10 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
                                             : TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) ||
       !SSL_CTX_set_strict_cipher_list(s, kCiphers12) ||
-      !SSL_CTX_set_verify_algorithm_prefs(
-          s, kVerifyAlgorithms,
-          sizeof(kVerifyAlgorithms) / sizeof(kVerifyAlgorithms[0]))) {
+      !SSL_CTX_set_verify_algorithm_prefs(s, kSignatureAlgorithms,
+                                          kNumSignatureAlgorithms) ||
+      !SSL_CTX_set_signing_algorithm_prefs(s, kSignatureAlgorithms,
+                                           kNumSignatureAlgorithms)) {
     snprintf(err, err_len,
              "%s: cannot set TLS versions, ciphers or signature algorithms",
              ctx->label);
