@@ -134,8 +134,9 @@ demo: deps
 	@tests/demo/demo.sh
 
 # Benchmarks: every scenario for every contender, interleaved; results in
-# bench/results/. bench-quick is a short smoke run. `make bench KEYS=ed25519`
-# gives every server an Ed25519 certificate instead of ECDSA P-256.
+# bench/results/. bench-quick is a short smoke run. `make bench
+# BENCH_KEYS=ed25519` gives every server an Ed25519 certificate instead of
+# ECDSA P-256.
 BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
                   $(BUILD)/bench/exectime $(BUILD)/bench/handshake
 BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread

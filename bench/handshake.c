@@ -70,11 +70,33 @@ static const char *ca_file;    // the client's trust store
 static const char *cert_file;  // the server's chain
 static const char *key_file;   // and its key
 
-static SSL_CTX *server_ctx(int resumption) {
+// The handshake signatures tlsshim's engine makes and accepts, a copy of
+// shim/engine/ctx.c's list: BoringSSL's defaults would refuse an Ed25519
+// server.
+static const uint16_t kSignatureAlgorithms[] = {
+    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
+    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
+    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
+    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
+    SSL_SIGN_RSA_PKCS1_SHA512,
+};
+
+// new_ctx returns a context for TLS 1.2 and 1.3 with tlsshim's signatures.
+static SSL_CTX *new_ctx(void) {
+  size_t n = sizeof(kSignatureAlgorithms) / sizeof(kSignatureAlgorithms[0]);
   SSL_CTX *ctx = SSL_CTX_new(TLS_method());
   if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-      !SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
+      !SSL_CTX_set_verify_algorithm_prefs(ctx, kSignatureAlgorithms, n) ||
+      !SSL_CTX_set_signing_algorithm_prefs(ctx, kSignatureAlgorithms, n)) {
+    die("cannot create a TLS context");
+  }
+  return ctx;
+}
+
+static SSL_CTX *server_ctx(int resumption) {
+  SSL_CTX *ctx = new_ctx();
+  if (!SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
       !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM)) {
     die("cannot set up the server");
   }
@@ -87,24 +109,9 @@ static SSL_CTX *server_ctx(int resumption) {
   return ctx;
 }
 
-// The signatures tlsshim's engine accepts (shim/engine/ctx.c): BoringSSL's
-// defaults would refuse an Ed25519 server.
-static const uint16_t kVerifyAlgorithms[] = {
-    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
-    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
-    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
-    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
-    SSL_SIGN_RSA_PKCS1_SHA512,
-};
-
 static SSL_CTX *client_ctx(int resumption) {
-  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-  if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-      !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-      !SSL_CTX_set_verify_algorithm_prefs(
-          ctx, kVerifyAlgorithms,
-          sizeof(kVerifyAlgorithms) / sizeof(kVerifyAlgorithms[0])) ||
-      !SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
+  SSL_CTX *ctx = new_ctx();
+  if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
     die("cannot set up the client");
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
@@ -189,8 +196,8 @@ static int connection(SSL_CTX *cctx, SSL_CTX *sctx, int resume) {
 static void run(int resume, double seconds) {
   SSL_CTX *sctx = server_ctx(resume);
   SSL_CTX *cctx = client_ctx(resume);
-  connection(cctx, sctx,
-             resume);  // warm-up; verifies the chain, gets a session
+  // A warm-up: it verifies the chain and gets a session.
+  connection(cctx, sctx, resume);
   spent[0] = spent[1] = 0;
   long count = 0;
   struct timespec start;

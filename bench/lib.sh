@@ -17,13 +17,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 CERTS=$BUILD/certs
 B=${B:?run.sh sets B}
-# KEYS (p256, the default, or ed25519): the key type of the certificate that
-# every contender's server presents, from the test PKI, and of its CA.
-export KEYS=${KEYS:-p256}
-case "$KEYS" in
+# BENCH_KEYS (p256, the default, or ed25519): the key type of the
+# certificate that every contender's server presents, from the test PKI, and
+# of its CA.
+BENCH_KEYS=${BENCH_KEYS:-p256}
+case "$BENCH_KEYS" in
   p256) PKI=$CERTS/ ;;
   ed25519) PKI=$CERTS/ed- ;;
-  *) echo "bench: KEYS is p256 or ed25519, not '$KEYS'" >&2; exit 2 ;;
+  *) echo "bench: BENCH_KEYS is p256 or ed25519, not '$BENCH_KEYS'" >&2; exit 2 ;;
 esac
 SERVER_CERT=${PKI}server.pem
 SERVER_KEY=${PKI}server.key

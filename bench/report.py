@@ -34,7 +34,7 @@ TARGETS = [
 
 NAMES = {"plain": "plaintext", "native": "own TLS"}
 
-# The certificate every server presents, by the KEYS run.sh was given.
+# The certificate every server presents, by run.sh's BENCH_KEYS.
 KEY_TYPES = {"p256": "ECDSA P-256", "ed25519": "Ed25519"}
 
 # The contenders in the summary chart, and their order.
@@ -69,12 +69,21 @@ def machine():
 
 
 def load(raw):
-    """{(scenario, contender): {round: [figure, ...]}}"""
+    """({(scenario, contender): {round: [figure, ...]}}, key type). run.sh
+    starts the file with a line "# keys=TYPE"; files without one are from
+    before that, when every run was P-256."""
     values = {}
+    keys = "p256"
     for row in csv.reader(open(raw)):
+        if row and row[0].startswith("#"):
+            if row[0].startswith("# keys="):
+                keys = row[0][len("# keys="):]
+            continue
         rnd, scenario, contender = int(row[0]), row[1], row[2]
         values.setdefault((scenario, contender), {})[rnd] = [float(v) for v in row[3:]]
-    return values
+    if keys not in KEY_TYPES:
+        sys.exit("report: %s: unknown key type '%s'" % (raw, keys))
+    return values, keys
 
 
 def paired(a, b, i, op):
@@ -129,7 +138,7 @@ def ceiling_ratio(values, contender, cores):
 
 def main():
     raw, out, quick, specs = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
-    values = load(raw)
+    values, keys = load(raw)
     rows = []
     for spec in specs:
         scenario, contenders, figs = figures(spec)
@@ -158,7 +167,7 @@ def main():
         f.write("Machine: %s, %d cores, Linux %s. Loopback. Every server presents "
                 "the same %s certificate. %d round%s, contenders "
                 "interleaved; figures are medians, ratios the median of the per-round "
-                "ratios.\n\n" % (model, cores, kernel, KEY_TYPES[os.environ.get("KEYS", "p256")],
+                "ratios.\n\n" % (model, cores, kernel, KEY_TYPES[keys],
                                    rounds, "" if rounds == 1 else "s"))
         write_targets(f, rows, values, cores)
         write_table(f, rows)

@@ -44,7 +44,7 @@ SCENARIOS=(
 )
 
 raw=$B/raw.csv
-: > "$raw"
+echo "# keys=$BENCH_KEYS" > "$raw"
 for ((round = 0; round < ROUNDS; round++)); do
   for entry in "${SCENARIOS[@]}"; do
     IFS='|' read -r scenario contenders _ _ _ <<<"$entry"

@@ -164,7 +164,8 @@ assert_log() {
 }
 
 # server_config FILE PORTS [KEY=VALUE...]: a config with one server rule
-# presenting the test server certificate, unless a cert= and key= are given.
+# presenting the test server certificate; a cert= or key= given replaces
+# that default (give both).
 server_config() {
   local file=$1 ports=$2
   shift 2
