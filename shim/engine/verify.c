@@ -3,10 +3,12 @@
 // Chain, validity dates and name are checked by BoringSSL's X509 verifier
 // (trust store from the rule; the name or IP the client expects set on each
 // connection). The verify callback turns the first failure into a sentence
-// naming what was wanted and what the certificate carries, and applies a
-// server rule's allow_names to a verified client certificate.
+// naming what was wanted and what the certificate carries, refuses
+// certificates signed with SHA-1 or MD5, and applies a server rule's
+// allow_names to a verified client certificate.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/obj.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -175,6 +177,18 @@ static int name_allowed(const struct ts_rule *rule, X509 *cert) {
   return allowed;
 }
 
+// weak_signature tells whether |cert| is signed with a digest no longer
+// trusted for signatures, SHA-1 or MD5, and names it in |*out_name|.
+static int weak_signature(const X509 *cert, const char **out_name) {
+  int digest = NID_undef;
+  int key = NID_undef;
+  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert), &digest, &key)) {
+    return 0;  // Ed25519, RSA-PSS or unknown: no separate digest named
+  }
+  *out_name = digest == NID_sha1 ? "SHA-1" : "MD5";
+  return digest == NID_sha1 || digest == NID_md5 || digest == NID_md5_sha1;
+}
+
 static int verify_callback(int ok, X509_STORE_CTX *store) {
   SSL *ssl =
       X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -188,9 +202,23 @@ static int verify_callback(int ok, X509_STORE_CTX *store) {
     describe_failure(tls, X509_STORE_CTX_get_error(store), cert);
     return 0;
   }
+  // A certificate below the trust anchor signed with SHA-1 or MD5 can be
+  // forged (RFC 9155; OpenSSL 3 refuses it too). The anchor's own
+  // self-signature proves nothing and is not judged.
+  int depth = X509_STORE_CTX_get_error_depth(store);
+  STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
+  const char *weak = NULL;
+  if (chain != NULL && depth + 1 < (int)sk_X509_num(chain) &&
+      weak_signature(cert, &weak)) {
+    char subject[256];
+    common_name(X509_get_subject_name(cert), subject, sizeof(subject));
+    tls_set_reason(tls, EPROTO, "certificate CN=%s is signed with %s", subject,
+                   weak);
+    X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+    return 0;
+  }
   const struct ts_rule *rule = tls->ctx->rule;
-  if (X509_STORE_CTX_get_error_depth(store) == 0 &&
-      rule->role == TS_ROLE_SERVER && rule->num_allow_names > 0 &&
+  if (depth == 0 && rule->role == TS_ROLE_SERVER && rule->num_allow_names > 0 &&
       !name_allowed(rule, cert)) {
     char sans[400];
     format_sans(cert, sans, sizeof(sans));

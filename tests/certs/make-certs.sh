@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make-certs.sh OUTDIR — the test PKI: a CA, good and deliberately bad server
 # certificates, and client certificates for mutual TLS. EC P-256 keys (fast),
-# a second, Ed25519, CA with a server and a client certificate, and one RSA
-# server certificate.
+# a second, Ed25519, CA with a server and a client certificate, one RSA
+# server certificate, one the CA signed with SHA-1, and a root that signs
+# itself with SHA-1 (as old roots do) with a server certificate under it.
 # Idempotent: nothing is redone while OUTDIR/.complete is newer than this
 # script.
 set -euo pipefail
@@ -33,7 +34,8 @@ newkey() {
     openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
   fi
 }
-digest() { [ "$KEYS" = ed25519 ] || echo -sha256; }
+# DIGEST (default sha256) is the digest of the signature ca and leaf make.
+digest() { [ "$KEYS" = ed25519 ] || echo "-${DIGEST:-sha256}"; }
 
 # ca NAME CN: a self-signed certificate authority.
 ca() {
@@ -91,6 +93,9 @@ leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
 leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
 leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
 leaf client-other other-ca client.test 'DNS:client.test' clientAuth
+DIGEST=sha1 leaf sha1-server ca localhost "$server_san" serverAuth
+DIGEST=sha1 ca sha1-root "tlsshim SHA-1 Root CA"
+leaf sha1-root-server sha1-root localhost "$server_san" serverAuth
 KEYS=rsa
 leaf rsa-server ca localhost "$server_san" serverAuth
 

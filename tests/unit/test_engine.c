@@ -226,6 +226,26 @@ Test(engine, unknown_ca_refused) {
                  "localhost", "unable to get local issuer certificate");
 }
 
+Test(engine, sha1_signed_certificate_refused) {
+  expect_refused(CERTS "sha1-server.pem", CERTS "sha1-server.key", "localhost",
+                 "certificate CN=localhost is signed with SHA-1");
+}
+
+// A root's self-signature proves nothing, whatever its digest: an old root
+// signed with SHA-1 still anchors a chain whose other signatures are strong.
+Test(engine, sha1_self_signed_root_still_trusted) {
+  struct ts_rule cr = client_rule(CERTS "sha1-root.pem");
+  struct ts_rule sr =
+      server_rule(CERTS "sha1-root-server.pem", CERTS "sha1-root-server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  int err = 0;
+  cr_assert(handshake(&p, &c, &s), "%s", eng->error(p.c, &err));
+  close_pair(&p);
+}
+
 Test(engine, self_signed_refused) {
   expect_refused(CERTS "selfsigned.pem", CERTS "selfsigned.key", "localhost",
                  "self-signed certificate");
