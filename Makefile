@@ -146,7 +146,7 @@ $(BUILD)/bench/%: bench/%.c
 	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $<
 
 # bench/handshake measures BoringSSL itself, so it links it directly.
-$(BUILD)/bench/handshake: bench/handshake.c
+$(BUILD)/bench/handshake: bench/handshake.c shim/engine/signatures.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -I$(BSSL_INC) -o $@ $< -L$(BSSL_LIB) \
 	  -Wl,-rpath,$(BSSL_LIB) -lssl -lcrypto

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../shim/engine/signatures.h"
+
 static double cpu_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -70,20 +72,11 @@ static const char *ca_file;    // the client's trust store
 static const char *cert_file;  // the server's chain
 static const char *key_file;   // and its key
 
-// The handshake signatures tlsshim's engine makes and accepts, a copy of
-// shim/engine/ctx.c's list: BoringSSL's defaults would refuse an Ed25519
-// server.
-static const uint16_t kSignatureAlgorithms[] = {
-    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
-    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
-    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
-    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
-    SSL_SIGN_RSA_PKCS1_SHA512,
-};
-
-// new_ctx returns a context for TLS 1.2 and 1.3 with tlsshim's signatures.
+// new_ctx returns a context for TLS 1.2 and 1.3 with the handshake
+// signatures of tlsshim's engine (BoringSSL's defaults would refuse an
+// Ed25519 server).
 static SSL_CTX *new_ctx(void) {
-  size_t n = sizeof(kSignatureAlgorithms) / sizeof(kSignatureAlgorithms[0]);
+  size_t n = TS_NUM_SIGNATURE_ALGORITHMS;
   SSL_CTX *ctx = SSL_CTX_new(TLS_method());
   if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||

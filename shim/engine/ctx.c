@@ -8,27 +8,13 @@
 #include <string.h>
 
 #include "engine.h"
+#include "signatures.h"
 
 // TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3's are fixed.
 static const char kCiphers12[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-// Handshake signatures, both those accepted from the peer and those made
-// with our own key (BoringSSL keeps the ones that fit the key):
-// BoringSSL's defaults plus Ed25519, which it leaves out unless asked, so
-// that a server or client holding an Ed25519 key can be reached; without
-// SHA-1, which RFC 9155 retires. bench/handshake.c keeps a copy.
-static const uint16_t kSignatureAlgorithms[] = {
-    SSL_SIGN_ECDSA_SECP256R1_SHA256, SSL_SIGN_ED25519,
-    SSL_SIGN_RSA_PSS_RSAE_SHA256,    SSL_SIGN_RSA_PKCS1_SHA256,
-    SSL_SIGN_ECDSA_SECP384R1_SHA384, SSL_SIGN_RSA_PSS_RSAE_SHA384,
-    SSL_SIGN_RSA_PKCS1_SHA384,       SSL_SIGN_RSA_PSS_RSAE_SHA512,
-    SSL_SIGN_RSA_PKCS1_SHA512,
-};
-static const size_t kNumSignatureAlgorithms =
-    sizeof(kSignatureAlgorithms) / sizeof(kSignatureAlgorithms[0]);
 
 static void last_error(char *buf, size_t len) {
   uint32_t code = ERR_peek_last_error();
@@ -121,9 +107,9 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
       !SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) ||
       !SSL_CTX_set_strict_cipher_list(s, kCiphers12) ||
       !SSL_CTX_set_verify_algorithm_prefs(s, kSignatureAlgorithms,
-                                          kNumSignatureAlgorithms) ||
+                                          TS_NUM_SIGNATURE_ALGORITHMS) ||
       !SSL_CTX_set_signing_algorithm_prefs(s, kSignatureAlgorithms,
-                                           kNumSignatureAlgorithms)) {
+                                           TS_NUM_SIGNATURE_ALGORITHMS)) {
     snprintf(err, err_len,
              "%s: cannot set TLS versions, ciphers or signature algorithms",
              ctx->label);
