@@ -49,9 +49,13 @@ UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real
 UNIT_conn     := $(addprefix $(BUILD)/obj/shim/preload/,conn.o conn_io.o \
                    conn_ready.o fdtable.o log.o real.o runtime_config.o \
                    runtime_engine.o) $(CONFIG_OBJ)
+UNIT_run      := $(addprefix $(BUILD)/obj/shim/launcher/,run.o preload_list.o) \
+                 $(CONFIG_OBJ)
 UNIT_BINS     := $(addprefix $(BUILD)/tests/test_,$(UNIT_TESTS))
 # The engine is tested as the preload uses it: dlopen()ed in its own scope.
 $(BUILD)/tests/test_engine $(BUILD)/tests/test_conn: $(ENGINE)
+# The launcher's tests hand the built preload library to the program.
+$(BUILD)/tests/test_run: $(PRELOAD)
 
 # Test programs (plaintext clients and servers we run under the library).
 TEST_PROGRAMS := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
