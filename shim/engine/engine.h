@@ -85,6 +85,7 @@ struct ts_tls {
   int more;            // another record of this write follows: MSG_MORE
   int cork;            // send with MSG_MORE: the FIN follows (close_notify)
   int sock_errno;      // errno of the last failed recv/send, or 0
+  int deferred_errno;  // a recv failed after a read had data: the next fails
   int send_errno;      // a send failed: the socket stays failed with it
   int saw_eof;         // recv returned 0
   uint8_t first_byte;  // first byte ever received, to spot plaintext peers

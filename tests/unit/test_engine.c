@@ -30,8 +30,16 @@ static void quiet_log(int level, const char *fmt, ...) {
 // Every recvmsg the engine makes, for the tests that count system calls.
 static size_t recv_calls;
 
+// When nonzero, that recvmsg (counting from 1) fails with ECONNRESET, once,
+// as the kernel reports a reset once.
+static size_t fail_recv_number;
+
 static ssize_t counting_recvmsg(int fd, struct msghdr *msg, int flags) {
   recv_calls++;
+  if (fail_recv_number != 0 && recv_calls == fail_recv_number) {
+    errno = ECONNRESET;
+    return -1;
+  }
   return recvmsg(fd, msg, flags);
 }
 
@@ -546,6 +554,86 @@ Test(engine, records_that_arrived_together_cost_one_recv) {
                "three records and an empty socket took %zu "
                "recvmsg calls",
                recv_calls);
+  close_pair(&p);
+}
+
+// A read goes on past a full record to the next ones already queued, as a
+// plaintext read takes everything the kernel holds; a record that is not
+// full ends it.
+Test(engine, read_takes_every_full_record_already_queued) {
+  struct pair p = open_session();
+  int big = 1 << 20;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+  static unsigned char src[100000];
+  static unsigned char dst[sizeof(src) + 100];
+  for (size_t i = 0; i < sizeof(src); i++) {
+    src[i] = (unsigned char)(i * 13 + (i >> 10));
+  }
+  size_t sent = 0;
+  while (sent < sizeof(src)) {
+    size_t n = 0;
+    cr_assert_eq(eng->write(p.c, p.cfd, src + sent, sizeof(src) - sent, &n),
+                 TS_IO_DONE);
+    sent += n;
+  }
+  write_all(p.c, p.cfd, "tail");
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, sizeof(src), "one read took %zu of %zu queued bytes", n,
+               sizeof(src));
+  cr_assert_eq(memcmp(src, dst, n), 0);
+  cr_assert(eng->readable(p.s), "the short record that ended the read waits");
+  read_expect(p.s, p.sfd, "tail");
+  close_pair(&p);
+}
+
+static void write_records(struct pair *p, size_t records) {
+  static unsigned char src[4 * 16384];
+  size_t n = 0;
+  cr_assert(records <= 4);
+  cr_assert_eq(eng->write(p->c, p->cfd, src, records * 16384, &n), TS_IO_DONE);
+  cr_assert_eq(n, records * 16384);
+}
+
+Test(engine, close_notify_after_full_records_is_readable) {
+  struct pair p = open_session();
+  write_records(&p, 2);
+  cr_assert_eq(eng->close_notify(p.c, p.cfd), TS_IO_DONE);
+  static unsigned char dst[4 * 16384];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, 2 * 16384);
+  cr_assert(kernel_empty(p.sfd));
+  cr_assert(eng->readable(p.s),
+            "the close_notify that ended the read was taken from the "
+            "kernel; readiness must still show it");
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_CLOSED);
+  close_pair(&p);
+}
+
+// A reset met while a read goes on past its first record: the read returns
+// the data, and the next read reports the reset, which the kernel will not
+// report again.
+Test(engine, reset_after_a_full_record_fails_the_next_read) {
+  struct pair p = open_session();
+  write_records(&p, 3);
+  static unsigned char dst[4 * 16384];
+  size_t n = 0;
+  recv_calls = 0;
+  // The first record costs two: its header with the start of its body read
+  // ahead, then the rest of it with the next header.
+  fail_recv_number = 3;
+  enum ts_io r = eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n);
+  fail_recv_number = 0;
+  cr_assert_eq(r, TS_IO_DONE);
+  cr_assert_eq(n, 16384);
+  cr_assert_geq(recv_calls, 3, "the reset was never met; the test is void");
+  cr_assert(eng->readable(p.s));
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p.s, &err);
+  cr_assert_eq(err, ECONNRESET, "errno %d, reason '%s'", err, why);
+  cr_assert(strstr(why, "socket error") != NULL, "reason '%s'", why);
   close_pair(&p);
 }
 
