@@ -4,10 +4,11 @@
 // (trust store from the rule; the name or IP the client expects set on each
 // connection). The verify callback turns the first failure into a sentence
 // naming what was wanted and what the certificate carries, refuses
-// certificates signed with SHA-1 or MD5, and applies a server rule's
-// allow_names to a verified client certificate.
+// certificates signed with SHA-1 or MD5 (RSA-PSS included), and applies a
+// server rule's allow_names to a verified client certificate.
 #include <arpa/inet.h>
 #include <errno.h>
+#include <openssl/bytestring.h>
 #include <openssl/obj.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -177,16 +178,67 @@ static int name_allowed(const struct ts_rule *rule, X509 *cert) {
   return allowed;
 }
 
-// weak_signature tells whether |cert| is signed with a digest no longer
-// trusted for signatures, SHA-1 or MD5, and names it in |*out_name|.
-static int weak_signature(const X509 *cert, const char **out_name) {
+// pss_digest returns the digest an RSA-PSS signature names in its
+// parameters (RFC 4055): SHA-1 when it names none, NID_undef when the
+// parameters cannot be read.
+static int pss_digest(const X509 *cert) {
+  const X509_ALGOR *alg = NULL;
+  X509_get0_signature(NULL, &alg, cert);
+  int type = V_ASN1_UNDEF;
+  const void *value = NULL;
+  X509_ALGOR_get0(NULL, &type, &value, alg);
+  if (type != V_ASN1_SEQUENCE || value == NULL) {
+    return NID_undef;
+  }
+  // The whole SEQUENCE element, tag included (see ASN1_TYPE_set0).
+  const ASN1_STRING *seq = value;
+  CBS der;
+  CBS params;
+  CBS hash;
+  CBS hash_alg;
+  CBS oid;
+  int present = 0;
+  CBS_init(&der, ASN1_STRING_get0_data(seq), (size_t)ASN1_STRING_length(seq));
+  if (!CBS_get_asn1(&der, &params, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_optional_asn1(
+          &params, &hash, &present,
+          CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0)) {
+    return NID_undef;
+  }
+  if (!present) {
+    return NID_sha1;
+  }
+  if (!CBS_get_asn1(&hash, &hash_alg, CBS_ASN1_SEQUENCE) ||
+      !CBS_get_asn1(&hash_alg, &oid, CBS_ASN1_OBJECT)) {
+    return NID_undef;
+  }
+  return OBJ_cbs2nid(&oid);
+}
+
+// weak_signature names the digest of |cert|'s signature when it is no longer
+// trusted for signatures, SHA-1 or MD5, or one tlsshim cannot tell;
+// otherwise it returns NULL.
+static const char *weak_signature(const X509 *cert) {
+  int nid = X509_get_signature_nid(cert);
   int digest = NID_undef;
   int key = NID_undef;
-  if (!OBJ_find_sigid_algs(X509_get_signature_nid(cert), &digest, &key)) {
-    return 0;  // Ed25519, RSA-PSS or unknown: no separate digest named
+  if (nid == NID_rsassaPss) {
+    digest = pss_digest(cert);
+    if (digest == NID_undef) {
+      return "an RSA-PSS digest tlsshim cannot read";
+    }
+  } else if (!OBJ_find_sigid_algs(nid, &digest, &key)) {
+    return NULL;  // Ed25519 or unknown: no separate digest, or none to judge
   }
-  *out_name = digest == NID_sha1 ? "SHA-1" : "MD5";
-  return digest == NID_sha1 || digest == NID_md5 || digest == NID_md5_sha1;
+  switch (digest) {
+    case NID_sha1:
+      return "SHA-1";
+    case NID_md5:
+    case NID_md5_sha1:
+      return "MD5";
+    default:
+      return NULL;
+  }
 }
 
 static int verify_callback(int ok, X509_STORE_CTX *store) {
@@ -207,9 +259,10 @@ static int verify_callback(int ok, X509_STORE_CTX *store) {
   // self-signature proves nothing and is not judged.
   int depth = X509_STORE_CTX_get_error_depth(store);
   STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(store);
-  const char *weak = NULL;
-  if (chain != NULL && depth + 1 < (int)sk_X509_num(chain) &&
-      weak_signature(cert, &weak)) {
+  const char *weak = chain != NULL && depth + 1 < (int)sk_X509_num(chain)
+                         ? weak_signature(cert)
+                         : NULL;
+  if (weak != NULL) {
     char subject[256];
     common_name(X509_get_subject_name(cert), subject, sizeof(subject));
     tls_set_reason(tls, EPROTO, "certificate CN=%s is signed with %s", subject,

@@ -2,7 +2,8 @@
 # make-certs.sh OUTDIR — the test PKI: a CA, good and deliberately bad server
 # certificates, and client certificates for mutual TLS. EC P-256 keys (fast),
 # a second, Ed25519, CA with a server and a client certificate, one RSA
-# server certificate, one the CA signed with SHA-1, and a root that signs
+# server certificate, one the CA signed with SHA-1, an RSA CA that signs
+# server certificates with RSA-PSS (SHA-1 and SHA-256), and a root that signs
 # itself with SHA-1 (as old roots do) with a server certificate under it.
 # Idempotent: nothing is redone while OUTDIR/.complete is newer than this
 # script.
@@ -36,6 +37,9 @@ newkey() {
 }
 # DIGEST (default sha256) is the digest of the signature ca and leaf make.
 digest() { [ "$KEYS" = ed25519 ] || echo "-${DIGEST:-sha256}"; }
+# PSS=1 makes leaf sign with RSA-PSS (the signer's key must be RSA); with
+# SHA-1 the parameters are left out, which means SHA-1 (RFC 4055).
+pss() { [ "${PSS:-0}" = 0 ] || echo "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:-1"; }
 
 # ca NAME CN: a self-signed certificate authority.
 ca() {
@@ -55,7 +59,7 @@ leaf() {
     "$usage" "$san" > "$work/$name.ext"
   if [ -z "$start" ]; then
     openssl x509 -req -in "$work/$name.csr" -CA "$out/$signer.pem" -CAkey "$out/$signer.key" \
-      -CAcreateserial -CAserial "$work/$signer.srl" -days 3650 $(digest) \
+      -CAcreateserial -CAserial "$work/$signer.srl" -days 3650 $(digest) $(pss) \
       -extfile "$work/$name.ext" -out "$out/$name.pem" 2>/dev/null
     return
   fi
@@ -98,6 +102,10 @@ DIGEST=sha1 ca sha1-root "tlsshim SHA-1 Root CA"
 leaf sha1-root-server sha1-root localhost "$server_san" serverAuth
 KEYS=rsa
 leaf rsa-server ca localhost "$server_san" serverAuth
+ca rsa-ca "tlsshim RSA Test CA"
+KEYS=p256
+PSS=1 DIGEST=sha1 leaf pss-sha1-server rsa-ca localhost "$server_san" serverAuth
+PSS=1 leaf pss-server rsa-ca localhost "$server_san" serverAuth
 
 KEYS=ed25519
 ca ed-ca "tlsshim Ed25519 Test CA"

@@ -169,9 +169,10 @@ static int handshake(struct pair *p, enum ts_io *out_c, enum ts_io *out_s) {
   return c == TS_IO_DONE && s == TS_IO_DONE;
 }
 
-static void expect_refused(const char *cert, const char *key, const char *name,
-                           const char *reason) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
+static void expect_refused_under(const char *ca, const char *cert,
+                                 const char *key, const char *name,
+                                 const char *reason) {
+  struct ts_rule cr = client_rule(ca);
   struct ts_rule sr = server_rule(cert, key);
   struct pair p;
   open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), name);
@@ -184,6 +185,11 @@ static void expect_refused(const char *cert, const char *key, const char *name,
   cr_assert(strstr(why, reason) != NULL, "reason '%s' lacks '%s'", why, reason);
   cr_assert_eq(err, EPROTO);
   close_pair(&p);
+}
+
+static void expect_refused(const char *cert, const char *key, const char *name,
+                           const char *reason) {
+  expect_refused_under(CERTS "ca.pem", cert, key, name, reason);
 }
 
 Test(engine, tls13_by_name) {
@@ -239,12 +245,10 @@ Test(engine, sha1_signed_certificate_refused) {
                  "certificate CN=localhost is signed with SHA-1");
 }
 
-// A root's self-signature proves nothing, whatever its digest: an old root
-// signed with SHA-1 still anchors a chain whose other signatures are strong.
-Test(engine, sha1_self_signed_root_still_trusted) {
-  struct ts_rule cr = client_rule(CERTS "sha1-root.pem");
-  struct ts_rule sr =
-      server_rule(CERTS "sha1-root-server.pem", CERTS "sha1-root-server.key");
+static void expect_trusted_under(const char *ca, const char *cert,
+                                 const char *key) {
+  struct ts_rule cr = client_rule(ca);
+  struct ts_rule sr = server_rule(cert, key);
   struct pair p;
   open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
   enum ts_io c;
@@ -252,6 +256,25 @@ Test(engine, sha1_self_signed_root_still_trusted) {
   int err = 0;
   cr_assert(handshake(&p, &c, &s), "%s", eng->error(p.c, &err));
   close_pair(&p);
+}
+
+// A root's self-signature proves nothing, whatever its digest: an old root
+// signed with SHA-1 still anchors a chain whose other signatures are strong.
+Test(engine, sha1_self_signed_root_still_trusted) {
+  expect_trusted_under(CERTS "sha1-root.pem", CERTS "sha1-root-server.pem",
+                       CERTS "sha1-root-server.key");
+}
+
+// RSA-PSS names its digest in the signature's parameters; none means SHA-1.
+Test(engine, rsa_pss_sha1_signed_certificate_refused) {
+  expect_refused_under(CERTS "rsa-ca.pem", CERTS "pss-sha1-server.pem",
+                       CERTS "pss-sha1-server.key", "localhost",
+                       "certificate CN=localhost is signed with SHA-1");
+}
+
+Test(engine, rsa_pss_sha256_signed_certificate_trusted) {
+  expect_trusted_under(CERTS "rsa-ca.pem", CERTS "pss-server.pem",
+                       CERTS "pss-server.key");
 }
 
 Test(engine, self_signed_refused) {
