@@ -23,10 +23,11 @@
 // refuses is copied into the connection's buffer, and sealing stops there.
 #define TS_RECORDS_PER_WRITE 4
 
-// One recv reads up to this many bytes beyond what BoringSSL asked for (a
-// record header, a record), so a record costs one system call rather than
-// two and a whole flight of small records costs one. The buffer is freed once
-// drained, so an idle connection keeps none.
+// A recv for a record's header reads up to this many bytes beyond it, so a
+// small record costs one system call rather than two and a whole flight of
+// small records costs one (a recv for a body reads only the next header
+// beyond it; see wire.c). The buffer is freed once drained, so an idle
+// connection keeps none.
 #define TS_READ_AHEAD 4096
 
 // How many client sessions a context keeps for resumption (one per name).
@@ -75,9 +76,11 @@ struct ts_tls {
   size_t out_len;  // bytes held, from |out_off|
   size_t out_off;
 
-  // Ciphertext received beyond what BoringSSL asked for (wire.c).
+  // Ciphertext received beyond what BoringSSL asked for (wire.c): |in|
+  // points to a TS_READ_AHEAD buffer of its own or to |in_header|.
   uint8_t *in;
-  size_t in_len;  // bytes held, from |in_off|
+  uint8_t in_header[5];  // the next record's header, read with a body
+  size_t in_len;         // bytes held, from |in_off|
   size_t in_off;
   int in_only;  // wire_read serves |in| and never touches the socket
   int latched;  // close_notify or a fatal error came out of |in| (settle)

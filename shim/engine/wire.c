@@ -1,7 +1,7 @@
 // wire.c — the BIO between BoringSSL and the socket.
 //
 // Reads fill what BoringSSL asks for and read ahead, in the same recvmsg(),
-// into a small per-connection buffer (TS_READ_AHEAD) that later reads drain
+// into a small per-connection buffer (see receive) that later reads drain
 // first; tls.c keeps that buffer from hiding a whole record from readiness.
 //
 // Writes send each sealed record from BoringSSL's own buffer and never ask it
@@ -23,6 +23,15 @@ static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
 
 static struct ts_tls *tls_of(BIO *bio) { return BIO_get_data(bio); }
 
+static void drop_input(struct ts_tls *tls) {
+  if (tls->in != tls->in_header) {
+    free(tls->in);
+  }
+  tls->in = NULL;
+  tls->in_off = 0;
+  tls->in_len = 0;
+}
+
 // take_input serves BoringSSL from the read-ahead buffer.
 static int take_input(struct ts_tls *tls, char *buf, int len) {
   size_t n = tls->in_len < (size_t)len ? tls->in_len : (size_t)len;
@@ -30,22 +39,30 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
   tls->in_off += n;
   tls->in_len -= n;
   if (tls->in_len == 0) {
-    free(tls->in);
-    tls->in = NULL;
-    tls->in_off = 0;
+    drop_input(tls);
   }
   return (int)n;
 }
 
 // receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
 // the kernel copies straight into BoringSSL's buffer, and only what lies
-// beyond the request is copied again later.
+// beyond the request is copied again later. BoringSSL asks for a record's
+// header, then for its body: a header request reads TS_READ_AHEAD ahead, to
+// take a flight of small records at once; a body request only the next
+// header, so a stream of large records costs one recvmsg each and copies
+// nothing twice but five bytes.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
-  tls->in = malloc(TS_READ_AHEAD);
+  size_t ahead = TS_READ_AHEAD;
+  if ((size_t)len > sizeof(tls->in_header)) {
+    tls->in = tls->in_header;
+    ahead = sizeof(tls->in_header);
+  } else {
+    tls->in = malloc(TS_READ_AHEAD);
+  }
   if (tls->in != NULL) {  // without it, read exactly what was asked
-    iov[1] = (struct iovec){tls->in, TS_READ_AHEAD};
+    iov[1] = (struct iovec){tls->in, ahead};
     msg.msg_iovlen = 2;
   }
   ssize_t n = engine_io->recvmsg(tls->fd, &msg, 0);
@@ -55,8 +72,7 @@ static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
     n = len;
   } else {
     int saved = errno;
-    free(tls->in);
-    tls->in = NULL;
+    drop_input(tls);
     errno = saved;
   }
   return n;
@@ -234,10 +250,7 @@ enum ts_io wire_flush(struct ts_tls *tls) {
 }
 
 void wire_free(struct ts_tls *tls) {
-  free(tls->in);
-  tls->in = NULL;
-  tls->in_len = 0;
-  tls->in_off = 0;
+  drop_input(tls);
   free(tls->out);
   tls->out = NULL;
   tls->out_len = 0;

