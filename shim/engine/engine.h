@@ -23,11 +23,11 @@
 // refuses is copied into the connection's buffer, and sealing stops there.
 #define TS_RECORDS_PER_WRITE 4
 
-// A recv for a record's header reads up to this many bytes beyond it, so a
+// A recv reads up to this many bytes beyond what BoringSSL asked for, so a
 // small record costs one system call rather than two and a whole flight of
-// small records costs one (a recv for a body reads only the next header
-// beyond it; see wire.c). The buffer is freed once drained, so an idle
-// connection keeps none.
+// small records costs one (a recv for a body at least this large reads only
+// the next header beyond it; see wire.c). The buffer is freed once drained,
+// so an idle connection keeps none.
 #define TS_READ_AHEAD 4096
 
 // How many client sessions a context keeps for resumption (one per name).

@@ -245,7 +245,9 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   begin_call(tls, fd);
   if (tls->deferred_errno != 0) {
     tls->sock_errno = tls->deferred_errno;
-    return outcome(tls, -1);
+    tls_set_reason(tls, tls->sock_errno, "socket error: %s",
+                   strerror(tls->sock_errno));
+    return TS_IO_FAILED;
   }
   int want = len > INT32_MAX ? INT32_MAX : (int)len;
   int r = peek ? SSL_peek(tls->ssl, buf, want) : SSL_read(tls->ssl, buf, want);

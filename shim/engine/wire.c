@@ -47,15 +47,15 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
 // receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
 // the kernel copies straight into BoringSSL's buffer, and only what lies
 // beyond the request is copied again later. BoringSSL asks for a record's
-// header, then for its body: a header request reads TS_READ_AHEAD ahead, to
-// take a flight of small records at once; a body request only the next
-// header, so a stream of large records costs one recvmsg each and copies
-// nothing twice but five bytes.
+// header, then for its body: a request for a large body reads only the next
+// header ahead, so a stream of large records costs one recvmsg each and
+// copies nothing twice but five bytes; any other request reads TS_READ_AHEAD
+// ahead, to take a flight of small records at once.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
   size_t ahead = TS_READ_AHEAD;
-  if ((size_t)len > sizeof(tls->in_header)) {
+  if ((size_t)len >= TS_READ_AHEAD) {
     tls->in = tls->in_header;
     ahead = sizeof(tls->in_header);
   } else {

@@ -619,6 +619,31 @@ static void write_records(struct pair *p, size_t records) {
   cr_assert_eq(n, records * 16384);
 }
 
+// Small records queued behind a large one are still read ahead many at a
+// time, though the large record's body was read with only the next header
+// ahead of it.
+Test(engine, small_records_after_a_large_one_are_read_ahead_together) {
+  struct pair p = open_session();
+  int big = 1 << 20;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+  write_records(&p, 1);
+  char small[200];
+  memset(small, 's', sizeof(small) - 1);
+  small[sizeof(small) - 1] = '\0';
+  for (int i = 0; i < 100; i++) {
+    write_all(p.c, p.cfd, small);
+  }
+  static unsigned char dst[16384 + 100 * 199];
+  recv_calls = 0;
+  cr_assert_eq(drain_into(&p, dst, sizeof(dst)), sizeof(dst));
+  // About 20 KiB in 4 KiB read-aheads; one recv per record would be 100.
+  cr_assert_leq(recv_calls, 12,
+                "one large and 100 small records took %zu "
+                "recvmsg calls",
+                recv_calls);
+  close_pair(&p);
+}
+
 Test(engine, close_notify_after_full_records_is_readable) {
   struct pair p = open_session();
   write_records(&p, 2);
