@@ -660,6 +660,29 @@ Test(engine, close_notify_after_full_records_is_readable) {
   close_pair(&p);
 }
 
+// A forged record met while a read goes on past a full record: the read
+// returns the data, and the error, already taken from the kernel, stays
+// readable for the next read to report.
+Test(engine, broken_record_after_a_full_record_fails_the_next_read) {
+  struct pair p = open_session();
+  write_records(&p, 1);
+  unsigned char forged[5 + 32] = {0x17, 0x03, 0x03, 0x00, 0x20};
+  memset(forged + 5, 0xA5, 32);
+  cr_assert_eq(send(p.cfd, forged, sizeof(forged), 0), (ssize_t)sizeof(forged));
+  static unsigned char dst[4 * 16384];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, 16384);
+  cr_assert(kernel_empty(p.sfd), "the forged record was not read; void");
+  cr_assert(eng->readable(p.s));
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p.s, &err);
+  cr_assert_eq(err, ECONNRESET);
+  cr_assert(strstr(why, "TLS error") != NULL, "reason: %s", why);
+  close_pair(&p);
+}
+
 // A reset met while a read goes on past its first record: the read returns
 // the data, and the next read reports the reset, which the kernel will not
 // report again.
