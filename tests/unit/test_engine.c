@@ -555,6 +555,28 @@ static void read_expect(struct ts_tls *tls, int fd, const char *text) {
   cr_assert_eq(memcmp(buf, text, n), 0);
 }
 
+// send_forged_record sends an application-data record whose authentication
+// tag cannot verify.
+static void send_forged_record(int fd) {
+  unsigned char forged[5 + 32] = {0x17, 0x03, 0x03, 0x00, 0x20};
+  memset(forged + 5, 0xA5, 32);
+  cr_assert_eq(send(fd, forged, sizeof(forged), 0), (ssize_t)sizeof(forged));
+}
+
+// next_read_fails checks that the server side shows readable, and that its
+// next read fails with |want_errno| for a reason containing |reason|.
+static void next_read_fails(struct pair *p, int want_errno,
+                            const char *reason) {
+  cr_assert(eng->readable(p->s));
+  char buf[8];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p->s, p->sfd, buf, sizeof(buf), 0, &n), TS_IO_FAILED);
+  int err = 0;
+  const char *why = eng->error(p->s, &err);
+  cr_assert_eq(err, want_errno, "errno %d, reason '%s'", err, why);
+  cr_assert(strstr(why, reason) != NULL, "reason '%s' lacks '%s'", why, reason);
+}
+
 Test(engine, records_that_arrived_together_cost_one_recv) {
   struct pair p = open_session();
   write_all(p.c, p.cfd, "one");
@@ -666,20 +688,13 @@ Test(engine, close_notify_after_full_records_is_readable) {
 Test(engine, broken_record_after_a_full_record_fails_the_next_read) {
   struct pair p = open_session();
   write_records(&p, 1);
-  unsigned char forged[5 + 32] = {0x17, 0x03, 0x03, 0x00, 0x20};
-  memset(forged + 5, 0xA5, 32);
-  cr_assert_eq(send(p.cfd, forged, sizeof(forged), 0), (ssize_t)sizeof(forged));
+  send_forged_record(p.cfd);
   static unsigned char dst[4 * 16384];
   size_t n = 0;
   cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
   cr_assert_eq(n, 16384);
   cr_assert(kernel_empty(p.sfd), "the forged record was not read; void");
-  cr_assert(eng->readable(p.s));
-  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_FAILED);
-  int err = 0;
-  const char *why = eng->error(p.s, &err);
-  cr_assert_eq(err, ECONNRESET);
-  cr_assert(strstr(why, "TLS error") != NULL, "reason: %s", why);
+  next_read_fails(&p, ECONNRESET, "TLS error");
   close_pair(&p);
 }
 
@@ -700,12 +715,7 @@ Test(engine, reset_after_a_full_record_fails_the_next_read) {
   cr_assert_eq(r, TS_IO_DONE);
   cr_assert_eq(n, 16384);
   cr_assert_geq(recv_calls, 3, "the reset was never met; the test is void");
-  cr_assert(eng->readable(p.s));
-  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_FAILED);
-  int err = 0;
-  const char *why = eng->error(p.s, &err);
-  cr_assert_eq(err, ECONNRESET, "errno %d, reason '%s'", err, why);
-  cr_assert(strstr(why, "socket error") != NULL, "reason '%s'", why);
+  next_read_fails(&p, ECONNRESET, "socket error");
   close_pair(&p);
 }
 
@@ -727,20 +737,10 @@ Test(engine, close_notify_read_ahead_is_readable) {
 Test(engine, broken_record_read_ahead_fails_the_next_read) {
   struct pair p = open_session();
   write_all(p.c, p.cfd, "good");
-  // An application-data record whose authentication tag cannot verify.
-  unsigned char forged[5 + 32] = {0x17, 0x03, 0x03, 0x00, 0x20};
-  memset(forged + 5, 0xA5, 32);
-  cr_assert_eq(send(p.cfd, forged, sizeof(forged), 0), (ssize_t)sizeof(forged));
+  send_forged_record(p.cfd);
   read_expect(p.s, p.sfd, "good");
   cr_assert(kernel_empty(p.sfd));
-  cr_assert(eng->readable(p.s));
-  char buf[8];
-  size_t n = 0;
-  cr_assert_eq(eng->read(p.s, p.sfd, buf, sizeof(buf), 0, &n), TS_IO_FAILED);
-  int err = 0;
-  const char *why = eng->error(p.s, &err);
-  cr_assert_eq(err, ECONNRESET);
-  cr_assert(strstr(why, "TLS error") != NULL, "reason: %s", why);
+  next_read_fails(&p, ECONNRESET, "TLS error");
   close_pair(&p);
 }
 
