@@ -83,7 +83,9 @@ struct ts_tls {
   size_t in_len;         // bytes held, from |in_off|
   size_t in_off;
   int in_only;  // wire_read serves |in| and never touches the socket
-  int latched;  // close_notify or a fatal error came out of |in| (settle)
+  int latched;  // a close_notify or an error was taken from the socket
+                // early (settle, read_more): readable from then on, as
+                // every later read reports it
 
   int more;            // another record of this write follows: MSG_MORE
   int cork;            // send with MSG_MORE: the FIN follows (close_notify)
