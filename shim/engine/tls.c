@@ -54,6 +54,14 @@ static void explain(struct ts_tls *tls) {
   }
 }
 
+// socket_failed records the socket error in |tls->sock_errno| as the reason
+// and returns TS_IO_FAILED.
+static enum ts_io socket_failed(struct ts_tls *tls) {
+  tls_set_reason(tls, tls->sock_errno, "socket error: %s",
+                 strerror(tls->sock_errno));
+  return TS_IO_FAILED;
+}
+
 // outcome maps a failed SSL_* call (|ret| <= 0) to what the caller does next.
 static enum ts_io outcome(struct ts_tls *tls, int ret) {
   switch (SSL_get_error(tls->ssl, ret)) {
@@ -65,9 +73,7 @@ static enum ts_io outcome(struct ts_tls *tls, int ret) {
       return TS_IO_CLOSED;
     case SSL_ERROR_SYSCALL:
       if (tls->sock_errno != 0) {
-        tls_set_reason(tls, tls->sock_errno, "socket error: %s",
-                       strerror(tls->sock_errno));
-        return TS_IO_FAILED;
+        return socket_failed(tls);
       }
       if (!tls->handshake_done) {
         tls_set_reason(tls, ECONNRESET,
@@ -199,9 +205,7 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
       return TS_IO_WANT_WRITE;
     case TS_IO_FAILED:
     default:
-      tls_set_reason(tls, tls->sock_errno, "socket error: %s",
-                     strerror(tls->sock_errno));
-      return TS_IO_FAILED;
+      return socket_failed(tls);
   }
 }
 
@@ -245,9 +249,7 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   begin_call(tls, fd);
   if (tls->deferred_errno != 0) {
     tls->sock_errno = tls->deferred_errno;
-    tls_set_reason(tls, tls->sock_errno, "socket error: %s",
-                   strerror(tls->sock_errno));
-    return TS_IO_FAILED;
+    return socket_failed(tls);
   }
   int want = len > INT32_MAX ? INT32_MAX : (int)len;
   int r = peek ? SSL_peek(tls->ssl, buf, want) : SSL_read(tls->ssl, buf, want);
@@ -309,11 +311,7 @@ enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
 enum ts_io engine_flush(struct ts_tls *tls, int fd) {
   begin_call(tls, fd);
   enum ts_io io = wire_flush(tls);
-  if (io == TS_IO_FAILED) {
-    tls_set_reason(tls, tls->sock_errno, "socket error: %s",
-                   strerror(tls->sock_errno));
-  }
-  return io;
+  return io == TS_IO_FAILED ? socket_failed(tls) : io;
 }
 
 enum ts_io engine_close_notify(struct ts_tls *tls, int fd) {
