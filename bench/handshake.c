@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../shim/engine/signatures.h"
+#include "bssl_ctx.h"
 
 static double cpu_ns(void) {
   struct timespec ts;
@@ -46,78 +46,9 @@ static void die(const char *what) {
   exit(1);
 }
 
-static SSL_SESSION *latest;  // the client's newest session
-
-static int keep_session(SSL *ssl, SSL_SESSION *session) {
-  (void)ssl;
-  SSL_SESSION_free(latest);
-  latest = session;
-  return 1;
-}
-
-// The first handshake verifies the chain; later ones accept it, as
-// tlsshim does for a chain it has verified before.
-static int chain_verified;
-
-static int verify_chain_once(X509_STORE_CTX *store, void *arg) {
-  (void)arg;
-  if (chain_verified) {
-    return 1;
-  }
-  chain_verified = X509_verify_cert(store) == 1;
-  return chain_verified;
-}
-
 static const char *ca_file;    // the client's trust store
 static const char *cert_file;  // the server's chain
 static const char *key_file;   // and its key
-
-// new_ctx returns a context for TLS 1.2 and 1.3 with the handshake
-// signatures of tlsshim's engine (BoringSSL's defaults would refuse an
-// Ed25519 server).
-static SSL_CTX *new_ctx(void) {
-  size_t n = TS_NUM_SIGNATURE_ALGORITHMS;
-  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
-  if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-      !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
-      !SSL_CTX_set_verify_algorithm_prefs(ctx, kSignatureAlgorithms, n) ||
-      !SSL_CTX_set_signing_algorithm_prefs(ctx, kSignatureAlgorithms, n)) {
-    die("cannot create a TLS context");
-  }
-  return ctx;
-}
-
-static SSL_CTX *server_ctx(int resumption) {
-  SSL_CTX *ctx = new_ctx();
-  if (!SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
-      !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM)) {
-    die("cannot set up the server");
-  }
-  if (resumption) {
-    SSL_CTX_set_num_tickets(ctx, 1);
-  } else {  // tlsshim's `resumption = no`
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-  }
-  return ctx;
-}
-
-static SSL_CTX *client_ctx(int resumption) {
-  SSL_CTX *ctx = new_ctx();
-  if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
-    die("cannot set up the client");
-  }
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-  SSL_CTX_set_cert_verify_callback(ctx, verify_chain_once, NULL);
-  if (resumption) {
-    SSL_CTX_set_session_cache_mode(
-        ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
-    SSL_CTX_sess_set_new_cb(ctx, keep_session);
-  } else {
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  }
-  return ctx;
-}
 
 // step runs one side's call, charges its CPU to that side, and returns
 // whether it finished (1) or waits for the other side (0).
@@ -134,21 +65,15 @@ static int step(int side, SSL *ssl, int ret) {
 
 // connection runs one handshake, a byte each way and close_notify; returns
 // whether the client resumed.
-static int connection(SSL_CTX *cctx, SSL_CTX *sctx, int resume) {
+static int connection(SSL_CTX *cctx, SSL_CTX *sctx) {
   last = cpu_ns();  // the loop around us is nobody's
-  SSL *client = SSL_new(cctx);
+  SSL *client = bench_client_ssl(cctx, "localhost");
   BIO *cbio;
   BIO *sbio;
   if (client == NULL || !BIO_new_bio_pair(&cbio, 0, &sbio, 0)) {
-    die("out of memory");
-  }
-  SSL_set_bio(client, cbio, cbio);
-  SSL_set_connect_state(client);
-  if (!SSL_set_tlsext_host_name(client, "localhost") ||
-      !X509_VERIFY_PARAM_set1_host(SSL_get0_param(client), "localhost", 9) ||
-      (resume && latest != NULL && !SSL_set_session(client, latest))) {
     die("cannot set up the client connection");
   }
+  SSL_set_bio(client, cbio, cbio);
   charge(0);
   SSL *server = SSL_new(sctx);
   if (server == NULL) {
@@ -187,17 +112,20 @@ static int connection(SSL_CTX *cctx, SSL_CTX *sctx, int resume) {
 // run measures |seconds| of handshakes and prints client and server CPU per
 // handshake.
 static void run(int resume, double seconds) {
-  SSL_CTX *sctx = server_ctx(resume);
-  SSL_CTX *cctx = client_ctx(resume);
+  SSL_CTX *sctx = bench_server_ctx(cert_file, key_file, resume);
+  SSL_CTX *cctx = bench_client_ctx(ca_file, resume);
+  if (sctx == NULL || cctx == NULL) {
+    die("cannot set up the TLS contexts");
+  }
   // A warm-up: it verifies the chain and gets a session.
-  connection(cctx, sctx, resume);
+  connection(cctx, sctx);
   spent[0] = spent[1] = 0;
   long count = 0;
   struct timespec start;
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &start);
   do {
-    if (connection(cctx, sctx, resume) != resume) {
+    if (connection(cctx, sctx) != resume) {
       die(resume ? "a resumed handshake was full" : "a full handshake resumed");
     }
     count++;
@@ -229,6 +157,6 @@ int main(int argc, char **argv) {
   printf(" ");
   run(1, seconds);
   printf("\n");
-  SSL_SESSION_free(latest);
+  bench_session_free();
   return 0;
 }

@@ -1,0 +1,31 @@
+// bssl_ctx.h — BoringSSL contexts configured as tlsshim's engine configures
+// them, for the benchmark programs that call BoringSSL themselves
+// (bench/handshake, connrate-bssl, echo_server-bssl): what they measure is
+// then BoringSSL doing what it does under tlsshim, without tlsshim.
+#ifndef TLSSHIM_BENCH_BSSL_CTX_H
+#define TLSSHIM_BENCH_BSSL_CTX_H
+
+#include <openssl/ssl.h>
+
+// bench_server_ctx returns a server context presenting the chain in
+// |cert_file| with |key_file|; with |resumption| it issues one session
+// ticket per handshake, without it none (tlsshim's `resumption = no`).
+// NULL, with BoringSSL's errors queued, on failure.
+SSL_CTX *bench_server_ctx(const char *cert_file, const char *key_file,
+                          int resumption);
+
+// bench_client_ctx returns a client context trusting |ca_file|. Like
+// tlsshim's cache of verified chains, it verifies the server's chain in the
+// first handshake only; the name and the handshake signature are checked
+// every time. With |resumption| it keeps the newest session
+// (bench_session). NULL on failure.
+SSL_CTX *bench_client_ctx(const char *ca_file, int resumption);
+
+// bench_client_ssl returns a client connection to |name| (SNI and the
+// certificate's name), offering the newest session when there is one.
+SSL *bench_client_ssl(SSL_CTX *ctx, const char *name);
+
+// bench_session_free drops the kept session.
+void bench_session_free(void);
+
+#endif  // TLSSHIM_BENCH_BSSL_CTX_H
