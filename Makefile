@@ -142,18 +142,40 @@ demo: deps
 # BENCH_KEYS=ed25519` gives every server an Ed25519 certificate instead of
 # ECDSA P-256.
 BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
+                  $(BUILD)/bench/connrate-bssl $(BUILD)/bench/echo_server-bssl \
                   $(BUILD)/bench/exectime $(BUILD)/bench/handshake
 BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
+BENCH_BSSL     := -I$(BSSL_INC) -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) \
+                  -lssl -lcrypto
+BENCH_BSSL_SRC := bench/bssl_ctx.c bench/bssl_ctx.h shim/engine/signatures.h
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $<
 
-# bench/handshake measures BoringSSL itself, so it links it directly.
-$(BUILD)/bench/handshake: bench/handshake.c shim/engine/signatures.h
+# connrate and echo_server come twice: plaintext (for tlsshim to carry), and
+# making their TLS connections themselves with BoringSSL (-bssl), configured
+# as tlsshim configures it. bench/handshake measures BoringSSL itself. The
+# -bssl programs and handshake link BoringSSL directly.
+$(BUILD)/bench/connrate: bench/connrate.c bench/exchange_plain.c \
+                         bench/exchange.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -I$(BSSL_INC) -o $@ $< -L$(BSSL_LIB) \
-	  -Wl,-rpath,$(BSSL_LIB) -lssl -lcrypto
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
+$(BUILD)/bench/connrate-bssl: bench/connrate.c bench/exchange_bssl.c \
+                              bench/exchange.h $(BENCH_BSSL_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
+$(BUILD)/bench/echo_server: bench/echo_server.c bench/echo_plain.c \
+                            bench/echo.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
+$(BUILD)/bench/echo_server-bssl: bench/echo_server.c bench/echo_bssl.c \
+                                 bench/echo.h $(BENCH_BSSL_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
+$(BUILD)/bench/handshake: bench/handshake.c $(BENCH_BSSL_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)

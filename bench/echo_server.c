@@ -1,7 +1,8 @@
-// echo_server PORT — a plaintext epoll echo server for the connection-rate
-// and idle-memory scenarios: one thread, non-blocking, edge-triggered; it
-// echoes what arrives and closes at end of stream.
-#include <errno.h>
+// echo_server PORT — an epoll echo server for the connection-rate and
+// idle-memory scenarios: one thread, non-blocking, edge-triggered; it echoes
+// what arrives and closes at end of stream. echo_server is plaintext (under
+// tlsshim, TLS); `echo_server-bssl PORT CERT KEY full|resumed` runs TLS
+// itself, with or without session tickets. See echo.h.
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,28 +10,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void echo(int ep, int fd) {
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n > 0) {
-      if (write(fd, buf, (size_t)n) != n) {
-        break;
-      }
-      continue;
-    }
-    if (n < 0 && errno == EAGAIN) {
-      return;
-    }
-    break;  // end of stream or error
-  }
+#include "echo.h"
+
+static void finish(int ep, int fd) {
   epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+  echo_close(fd);
   close(fd);
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: echo_server PORT\n");
+  if (argc < 2 || !echo_init(argc - 2, argv + 2)) {
+    fprintf(stderr, "usage: %s PORT%s\n", argv[0], echo_usage);
     return 2;
   }
   int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -53,13 +43,18 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n; i++) {
       int fd = events[i].data.fd;
       if (fd != lfd) {
-        echo(ep, fd);
+        if (!echo_readable(fd)) {
+          finish(ep, fd);
+        }
         continue;
       }
       int c;
       while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
         struct epoll_event cev = {.events = EPOLLIN | EPOLLET, .data.fd = c};
-        epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+        if (!echo_open(c) || epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev) != 0) {
+          echo_close(c);
+          close(c);
+        }
       }
     }
   }

@@ -38,11 +38,12 @@ NAMES = {"plain": "plaintext", "native": "own TLS"}
 KEY_TYPES = {"p256": "ECDSA P-256", "ed25519": "Ed25519"}
 
 # The contenders in the summary chart, and their order.
-SUMMARY_CONTENDERS = ["tlsshim", "tlsshim-full", "stunnel", "native"]
+SUMMARY_CONTENDERS = ["tlsshim", "tlsshim-full", "stunnel", "native", "native-full"]
 # Scenarios, and figures, that measure something other than speed, left out
 # of it.
 NOT_SPEED = {"idle_memory", "startup", "handshake_cpu"}
-NOT_SPEED_FIGURES = {("http_new_conn", "ab-cpu"), ("http_new_conn", "nginx-cpu")}
+NOT_SPEED_FIGURES = {("http_new_conn", "ab-cpu"), ("http_new_conn", "nginx-cpu"),
+                     ("conn_rate", "client-cpu"), ("conn_rate", "server-cpu")}
 
 # The ceiling of a new-connection target: what the contender could reach if
 # a TLS connection under tlsshim cost ab and nginx nothing but plaintext's
@@ -50,6 +51,12 @@ NOT_SPEED_FIGURES = {("http_new_conn", "ab-cpu"), ("http_new_conn", "nginx-cpu")
 # measured with no sockets: its figures are client, server of a full
 # handshake, then of a resumed one). {contender: index of its client figure}
 CEILING_HANDSHAKE = {"tlsshim-full": 0, "tlsshim": 2}
+
+# The ceiling over sockets: the same, with what a TLS connection adds to
+# each side's CPU taken from conn_rate's programs calling BoringSSL
+# themselves (native-full, native) against plaintext, system calls and all.
+# {contender: the conn_rate contender that stands for it}
+CEILING_SOCKETS = {"tlsshim-full": "native-full", "tlsshim": "native"}
 
 # Scenarios whose figures are already a cost added to plaintext (measured
 # against it run by run): ratios to another contender mean nothing there.
@@ -116,22 +123,40 @@ def figures(spec):
     return scenario, contenders.split(), list(zip(names, units, better))
 
 
-def ceiling_ratio(values, contender, cores):
-    """The median over the rounds of the ceiling (see CEILING_HANDSHAKE) over
-    the own-TLS contender's req/s, or None. ab and nginx are one thread
-    each, on a machine of |cores|: the rate is bounded by each program's
-    CPU per request, and by their sum over all the cores."""
+def bound(client, server, cores):
+    """The rate two one-thread programs spending |client| and |server| us of
+    CPU per request reach on |cores|: each is bounded by its own thread, and
+    together by all the cores."""
+    return min(1e6 / client, 1e6 / server, cores * 1e6 / (client + server))
+
+
+def ceiling_ratio(values, contender, cores, sockets):
+    """The median over the rounds of the ceiling over the own-TLS
+    contender's req/s, or None: with |sockets|, ab and nginx's plaintext CPU
+    per request plus what TLS added in conn_rate (CEILING_SOCKETS);
+    without, plus BoringSSL's handshake alone (CEILING_HANDSHAKE)."""
     plain = values.get(("http_new_conn", "plain"), {})
     native = values.get(("http_new_conn", "native"), {})
-    handshake = values.get(("handshake_cpu", "native"), {})
+    if sockets:
+        tls = values.get(("conn_rate", CEILING_SOCKETS.get(contender)), {})
+        base = values.get(("conn_rate", "plain"), {})
+        if not base:
+            return None
+    else:
+        tls = values.get(("handshake_cpu", "native"), {})
+        base = None
     i = CEILING_HANDSHAKE.get(contender)
     out = []
-    for rnd in sorted(set(plain) & set(native) & set(handshake)):
+    for rnd in sorted(set(plain) & set(native) & set(tls) & set(base if sockets else tls)):
         if i is None or len(plain[rnd]) < 3 or not native[rnd][0]:
             continue
-        client = plain[rnd][1] + handshake[rnd][i]
-        server = plain[rnd][2] + handshake[rnd][i + 1]
-        rate = min(1e6 / client, 1e6 / server, cores * 1e6 / (client + server))
+        if sockets:
+            if len(tls[rnd]) < 3 or len(base[rnd]) < 3:
+                continue
+            added = (tls[rnd][1] - base[rnd][1], tls[rnd][2] - base[rnd][2])
+        else:
+            added = (tls[rnd][i], tls[rnd][i + 1])
+        rate = bound(plain[rnd][1] + added[0], plain[rnd][2] + added[1], cores)
         out.append(rate / native[rnd][0])
     return statistics.median(out) if out else None
 
@@ -149,8 +174,13 @@ def main():
                        "contender": c, "median": statistics.median(v[i] for v in r.values())}
                 compared = scenario not in ADDED_COST
                 for ref in ("plain", "stunnel", "native"):
-                    row["vs_" + ref] = (paired(r, runs[ref], i, ratio)
-                                        if compared and ref in runs else None)
+                    # A contender with full handshakes against its own TLS
+                    # with full handshakes, where the scenario has one.
+                    other = ref
+                    if ref == "native" and c.endswith("-full") and "native-full" in runs:
+                        other = "native-full"
+                    row["vs_" + ref] = (paired(r, runs[other], i, ratio)
+                                        if compared and other in runs else None)
                 row["minus_plain"] = (paired(r, runs["plain"], i, difference)
                                       if compared and "plain" in runs else None)
                 row["rounds"] = len(r)
@@ -197,8 +227,8 @@ def write_table(f, rows):
 
 
 def write_targets(f, rows, values, cores):
-    f.write("## Targets\n\n| scenario | target | measured | met | ceiling |\n"
-            "| --- | --- | ---: | --- | ---: |\n")
+    f.write("## Targets\n\n| scenario | target | measured | met | ceiling | "
+            "ceiling over sockets |\n| --- | --- | ---: | --- | ---: | ---: |\n")
     for scenario, figure, contender, how, ref, bound in TARGETS:
         r = next((r for r in rows if (r["scenario"], r["figure"], r["contender"])
                   == (scenario, figure, contender)), None)
@@ -218,13 +248,18 @@ def write_targets(f, rows, values, cores):
             got = r["median"]
             target = "%s < %g %s" % (contender, bound, r["unit"])
             shown, met = "%.2f %s" % (got, r["unit"]), got < bound
-        top = ceiling_ratio(values, contender, cores) if scenario == "http_new_conn" else None
-        f.write("| %s | %s | %s | %s | %s |\n" % (name, target, shown,
-                                                   "yes" if met else "**no**", x(top)))
-    f.write("The ceiling, for new connections: the ratio ab and nginx would reach if a "
+        tops = [ceiling_ratio(values, contender, cores, sockets)
+                if scenario == "http_new_conn" else None for sockets in (False, True)]
+        f.write("| %s | %s | %s | %s | %s | %s |\n" % (
+            name, target, shown, "yes" if met else "**no**", x(tops[0]), x(tops[1])))
+    f.write("The ceilings, for new connections: the ratio ab and nginx would reach if a "
             "TLS connection cost them only plaintext's CPU per request (ab-cpu, "
-            "nginx-cpu) plus BoringSSL's own CPU for the handshake (handshake_cpu, "
-            "measured with no sockets); each is one thread, on %d cores.\n\n" % cores)
+            "nginx-cpu) plus, for the ceiling, BoringSSL's own CPU for the handshake "
+            "(handshake_cpu, measured with no sockets) or, for the ceiling over "
+            "sockets, the CPU that TLS added to each side of a connection when "
+            "conn_rate's programs made it themselves with BoringSSL (native-full, "
+            "native; client-cpu and server-cpu, over plaintext's); each of ab and "
+            "nginx is one thread, on %d cores.\n\n" % cores)
 
 
 def charts(rows, out):

@@ -27,14 +27,15 @@ mkdir -p "$results"
 rm -f "$results"/*.png  # charts of figures a previous version had
 
 # scenario|contenders|figure names|units|better
-# handshake_cpu follows http_new_conn: the ceiling report.py derives from the
-# two then combines figures measured within a minute, not several apart.
+# conn_rate, http_new_conn and handshake_cpu follow each other: the ceilings
+# report.py derives from them then combine figures measured within a minute
+# or two, not several apart.
 SCENARIOS=(
   "throughput_1|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "throughput_4|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "latency|plain tlsshim stunnel|p50 p99|us us|lower"
-  "conn_rate|plain tlsshim-full tlsshim stunnel|conn/s|conn/s|higher"
   "idle_memory|plain tlsshim stunnel|server client|KiB/conn KiB/conn|lower"
+  "conn_rate|plain tlsshim-full tlsshim stunnel native-full native|conn/s client-cpu server-cpu|conn/s us/conn us/conn|higher lower lower"
   "http_new_conn|plain tlsshim-full tlsshim stunnel native|req/s ab-cpu nginx-cpu|req/s us/req us/req|higher lower lower"
   "handshake_cpu|native|client-full server-full client-resumed server-resumed|us us us us|lower"
   "http_keepalive|plain tlsshim stunnel native|req/s|req/s|higher"

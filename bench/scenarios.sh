@@ -131,18 +131,37 @@ scenario_redis() {
 
 # New connections per second: bench/connrate (8 threads: connect, one byte
 # each way, close) against bench/echo_server. Under tlsshim every connection
-# is a TLS handshake: a resumed one, or a full one for tlsshim-full.
+# is a TLS handshake: a resumed one, or a full one for tlsshim-full. Their
+# own TLS (native, native-full) is connrate-bssl and echo_server-bssl, the
+# same programs calling BoringSSL themselves, configured as tlsshim
+# configures it. Also the CPU each side spent per connection, in
+# microseconds (a stunnel pair's own CPU is in neither).
 scenario_conn_rate() {
-  local contender=$1 port
+  local contender=$1 port suffix= args=() mode
   port=$(free_port)
   route "$contender" "$port"
-  bg "${SERVER_WRAP[@]}" "$BUILD/bench/echo_server" "$port"
+  case "$contender" in
+    native | native-full)
+      mode=$([ "$contender" = native ] && echo resumed || echo full)
+      suffix=-bssl
+      args=("$SERVER_CERT" "$SERVER_KEY" "$mode")
+      ;;
+  esac
+  bg "${SERVER_WRAP[@]}" "$BUILD/bench/echo_server$suffix" "$port" "${args[@]}"
   wait_port "$port"
   start_middle "$contender" "$port"
-  local rate
-  rate=$("${CLIENT_WRAP[@]}" "$BUILD/bench/connrate" 127.0.0.1 "$CLIENT_PORT" "$DURATION" 8)
+  [ -n "$suffix" ] && args=("$CA_CERT" localhost "$mode")
+  local before after out
+  before=$(tree_cpu_us "${BG_PIDS[0]}")
+  out=$("${CLIENT_WRAP[@]}" "$BUILD/bench/connrate$suffix" 127.0.0.1 "$CLIENT_PORT" \
+    "$DURATION" 8 "${args[@]}")
+  after=$(tree_cpu_us "${BG_PIDS[0]}")
   stop_all
-  echo "$rate"
+  # connrate prints its rate, its number of connections and its CPU per
+  # connection.
+  echo "$out" | awk -v server="$((after - before))" '
+      NF == 3 && $2 > 0 {printf "%s %s %.1f\n", $1, $3, server / $2; ok = 1}
+      END {exit !ok}'
 }
 
 # Resident memory added per idle connection, over IDLE_CONNS (1,000; fewer
