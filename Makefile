@@ -157,25 +157,21 @@ $(BUILD)/bench/%: bench/%.c
 # making their TLS connections themselves with BoringSSL (-bssl), configured
 # as tlsshim configures it. bench/handshake measures BoringSSL itself. The
 # -bssl programs and handshake link BoringSSL directly.
-$(BUILD)/bench/connrate: bench/connrate.c bench/exchange_plain.c \
-                         bench/exchange.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
-$(BUILD)/bench/connrate-bssl: bench/connrate.c bench/exchange_bssl.c \
-                              bench/exchange.h $(BENCH_BSSL_SRC)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
-$(BUILD)/bench/echo_server: bench/echo_server.c bench/echo_plain.c \
-                            bench/echo.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^)
-$(BUILD)/bench/echo_server-bssl: bench/echo_server.c bench/echo_bssl.c \
-                                 bench/echo.h $(BENCH_BSSL_SRC)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
+BENCH_BUILT := $(addprefix $(BUILD)/bench/,connrate connrate-bssl \
+                 echo_server echo_server-bssl handshake)
+$(BUILD)/bench/connrate $(BUILD)/bench/connrate-bssl: bench/connrate.c \
+                                                      bench/exchange.h
+$(BUILD)/bench/connrate: bench/exchange_plain.c
+$(BUILD)/bench/connrate-bssl: bench/exchange_bssl.c $(BENCH_BSSL_SRC)
+$(BUILD)/bench/echo_server $(BUILD)/bench/echo_server-bssl: \
+    bench/echo_server.c bench/echo.h
+$(BUILD)/bench/echo_server: bench/echo_plain.c
+$(BUILD)/bench/echo_server-bssl: bench/echo_bssl.c $(BENCH_BSSL_SRC)
 $(BUILD)/bench/handshake: bench/handshake.c $(BENCH_BSSL_SRC)
+$(filter %-bssl %/handshake,$(BENCH_BUILT)): BENCH_LIBS = $(BENCH_BSSL)
+$(BENCH_BUILT):
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_BSSL)
+	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $(filter %.c,$^) $(BENCH_LIBS)
 
 bench: bench-deps
 	@$(MAKE) --no-print-directory all $(BENCH_PROGRAMS)
