@@ -148,6 +148,7 @@ BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
 BENCH_BSSL     := -I$(BSSL_INC) -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) \
                   -lssl -lcrypto
 BENCH_BSSL_SRC := bench/bssl_ctx.c bench/bssl_ctx.h shim/engine/signatures.h
+BENCH_BIO_SRC  := bench/bssl_bio.c bench/bssl_bio.h
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -162,11 +163,13 @@ BENCH_BUILT := $(addprefix $(BUILD)/bench/,connrate connrate-bssl \
 $(BUILD)/bench/connrate $(BUILD)/bench/connrate-bssl: bench/connrate.c \
                                                       bench/exchange.h
 $(BUILD)/bench/connrate: bench/exchange_plain.c
-$(BUILD)/bench/connrate-bssl: bench/exchange_bssl.c $(BENCH_BSSL_SRC)
+$(BUILD)/bench/connrate-bssl: bench/exchange_bssl.c $(BENCH_BSSL_SRC) \
+                              $(BENCH_BIO_SRC)
 $(BUILD)/bench/echo_server $(BUILD)/bench/echo_server-bssl: \
     bench/echo_server.c bench/echo.h
 $(BUILD)/bench/echo_server: bench/echo_plain.c
-$(BUILD)/bench/echo_server-bssl: bench/echo_bssl.c $(BENCH_BSSL_SRC)
+$(BUILD)/bench/echo_server-bssl: bench/echo_bssl.c $(BENCH_BSSL_SRC) \
+                                 $(BENCH_BIO_SRC)
 $(BUILD)/bench/handshake: bench/handshake.c $(BENCH_BSSL_SRC)
 $(filter %-bssl %/handshake,$(BENCH_BUILT)): BENCH_LIBS = $(BENCH_BSSL)
 $(BENCH_BUILT):

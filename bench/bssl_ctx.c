@@ -22,6 +22,19 @@ static int keep_session(SSL *ssl, SSL_SESSION *session) {
   return 1;
 }
 
+// A context without resumption keeps no session; it counts the tickets
+// that arrive anyway, so that a server issuing them is noticed.
+static atomic_long unexpected_tickets;
+
+static int count_ticket(SSL *ssl, SSL_SESSION *session) {
+  (void)ssl;
+  (void)session;
+  atomic_fetch_add(&unexpected_tickets, 1);
+  return 0;  // BoringSSL frees it
+}
+
+long bench_unexpected_tickets(void) { return atomic_load(&unexpected_tickets); }
+
 void bench_session_free(void) {
   pthread_mutex_lock(&session_lock);
   SSL_SESSION_free(latest);
@@ -85,13 +98,9 @@ SSL_CTX *bench_client_ctx(const char *ca_file, int resumption) {
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
   SSL_CTX_set_cert_verify_callback(ctx, verify_chain_once, NULL);
-  if (resumption) {
-    SSL_CTX_set_session_cache_mode(
-        ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
-    SSL_CTX_sess_set_new_cb(ctx, keep_session);
-  } else {
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-  }
+  SSL_CTX_set_session_cache_mode(
+      ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+  SSL_CTX_sess_set_new_cb(ctx, resumption ? keep_session : count_ticket);
   return ctx;
 }
 

@@ -15,11 +15,17 @@ SSL_CTX *bench_server_ctx(const char *cert_file, const char *key_file,
                           int resumption);
 
 // bench_client_ctx returns a client context trusting |ca_file|. Like
-// tlsshim's cache of verified chains, it verifies the server's chain in the
-// first handshake only; the name and the handshake signature are checked
-// every time. With |resumption| it keeps the newest session
-// (bench_session). NULL on failure.
+// tlsshim's cache of verified chains (per server name), it verifies the
+// server's chain and name in the first handshake only; the handshake
+// signature is checked every time. With |resumption| it keeps the newest
+// session, which bench_client_ssl offers; without, it keeps none and counts
+// the tickets that arrive all the same (bench_unexpected_tickets). NULL on
+// failure.
 SSL_CTX *bench_client_ctx(const char *ca_file, int resumption);
+
+// bench_unexpected_tickets: how many tickets reached a client context made
+// without resumption (none should: such a client's server issues none).
+long bench_unexpected_tickets(void);
 
 // bench_client_ssl returns a client connection to |name| (SNI and the
 // certificate's name), offering the newest session when there is one.

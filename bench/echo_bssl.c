@@ -1,6 +1,7 @@
 // echo_bssl.c — echo_server-bssl's echo (see echo.h): the server runs TLS
 // itself, with BoringSSL configured as tlsshim's engine configures it
-// (bssl_ctx.c) and TCP_NODELAY, as tlsshim sets it. The handshake runs on
+// (bssl_ctx.c), TCP_NODELAY, as tlsshim sets it, and reads ahead as the
+// engine reads (bssl_bio.c). The handshake runs on
 // the first read; a close_notify is answered with one. The echo is small:
 // a write that would block ends the connection.
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "bssl_bio.h"
 #include "bssl_ctx.h"
 #include "echo.h"
 
@@ -34,7 +36,11 @@ int echo_init(int argc, char **argv) {
   }
   nconns = lim.rlim_cur;
   conns = calloc(nconns, sizeof(*conns));
-  return conns != NULL;
+  if (conns == NULL) {
+    fprintf(stderr, "echo_server-bssl: no room for %zu connections\n", nconns);
+    return 0;
+  }
+  return 1;
 }
 
 int echo_open(int fd) {
@@ -44,9 +50,11 @@ int echo_open(int fd) {
     return 0;
   }
   conns[fd] = SSL_new(ctx);
-  if (conns[fd] == NULL || !SSL_set_fd(conns[fd], fd)) {
+  BIO *bio = conns[fd] != NULL ? bench_socket_bio(fd) : NULL;
+  if (bio == NULL) {
     return 0;
   }
+  SSL_set_bio(conns[fd], bio, bio);
   SSL_set_accept_state(conns[fd]);
   return 1;
 }

@@ -1,9 +1,9 @@
 // handshake CA CERT KEY SECONDS — the CPU BoringSSL itself spends on each side
 // of one TLS 1.3 handshake, with no sockets and no tlsshim: a client and a
 // server in one thread, talking through a memory BIO pair, configured as
-// tlsshim configures them (one session ticket per handshake; the client
-// checks the name and the handshake signature every time and, like
-// tlsshim's cache of verified chains, the chain only in the first
+// tlsshim configures them (bssl_ctx.c: one session ticket per handshake;
+// the client checks the handshake signature every time and, like tlsshim's
+// cache of verified chains, the chain and name only in the first
 // handshake). Each handshake also carries one byte each way, as ab's
 // request and response would, and ends with close_notify from both sides.
 //
