@@ -126,7 +126,9 @@ def figures(spec):
 def bound(client, server, cores):
     """The rate two one-thread programs spending |client| and |server| us of
     CPU per request reach on |cores|: each is bounded by its own thread, and
-    together by all the cores."""
+    together by all the cores. None if a cost is not positive."""
+    if client <= 0 or server <= 0:
+        return None
     return min(1e6 / client, 1e6 / server, cores * 1e6 / (client + server))
 
 
@@ -157,7 +159,8 @@ def ceiling_ratio(values, contender, cores, sockets):
         else:
             added = (tls[rnd][i], tls[rnd][i + 1])
         rate = bound(plain[rnd][1] + added[0], plain[rnd][2] + added[1], cores)
-        out.append(rate / native[rnd][0])
+        if rate is not None:
+            out.append(rate / native[rnd][0])
     return statistics.median(out) if out else None
 
 

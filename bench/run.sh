@@ -56,7 +56,9 @@ for ((round = 0; round < ROUNDS; round++)); do
       began=$SECONDS
       # Not inside `if`: there bash would ignore errexit in the scenario.
       set +e
-      values=$(set -e; "scenario_$scenario" "$contender" 2> "$B/err")
+      # The trap stops what the scenario started when it fails half-way:
+      # its servers are known only inside this subshell.
+      values=$(set -e; trap stop_all EXIT; "scenario_$scenario" "$contender" 2> "$B/err")
       status=$?
       set -e
       if [ "$status" != 0 ]; then
