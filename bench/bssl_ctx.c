@@ -35,6 +35,13 @@ static int count_ticket(SSL *ssl, SSL_SESSION *session) {
 
 long bench_unexpected_tickets(void) { return atomic_load(&unexpected_tickets); }
 
+int bench_resumption(const char *mode) {
+  if (strcmp(mode, "resumed") == 0) {
+    return 1;
+  }
+  return strcmp(mode, "full") == 0 ? 0 : -1;
+}
+
 void bench_session_free(void) {
   pthread_mutex_lock(&session_lock);
   SSL_SESSION_free(latest);

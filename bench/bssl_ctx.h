@@ -31,6 +31,10 @@ long bench_unexpected_tickets(void);
 // certificate's name), offering the newest session when there is one.
 SSL *bench_client_ssl(SSL_CTX *ctx, const char *name);
 
+// bench_resumption reads the programs' mode argument: 1 for "resumed", 0
+// for "full", -1 for anything else.
+int bench_resumption(const char *mode);
+
 // bench_session_free drops the kept session.
 void bench_session_free(void);
 

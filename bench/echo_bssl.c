@@ -1,14 +1,13 @@
 // echo_bssl.c — echo_server-bssl's echo (see echo.h): the server runs TLS
 // itself, with BoringSSL configured as tlsshim's engine configures it
 // (bssl_ctx.c), TCP_NODELAY, as tlsshim sets it, and reads ahead as the
-// engine reads (bssl_bio.c). The handshake runs on
-// the first read; a close_notify is answered with one. The echo is small:
-// a write that would block ends the connection.
+// engine reads (bssl_bio.c). The handshake runs on the first read; a
+// close_notify is answered with one. The echo is small: a write that would
+// block ends the connection.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -23,11 +22,11 @@ static SSL **conns;  // by descriptor
 static size_t nconns;
 
 int echo_init(int argc, char **argv) {
-  if (argc != 3 ||
-      (strcmp(argv[2], "full") != 0 && strcmp(argv[2], "resumed") != 0)) {
+  int resumption = argc == 3 ? bench_resumption(argv[2]) : -1;
+  if (resumption < 0) {
     return 0;
   }
-  ctx = bench_server_ctx(argv[0], argv[1], strcmp(argv[2], "resumed") == 0);
+  ctx = bench_server_ctx(argv[0], argv[1], resumption);
   struct rlimit lim;
   if (ctx == NULL || getrlimit(RLIMIT_NOFILE, &lim) != 0) {
     fprintf(stderr, "echo_server-bssl: cannot set up TLS with %s and %s\n",

@@ -7,7 +7,6 @@
 #include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,12 +22,10 @@ static int resumption;
 static atomic_long resumed;  // handshakes that resumed a session
 
 int exchange_init(int argc, char **argv) {
-  if (argc != 3 ||
-      (strcmp(argv[2], "full") != 0 && strcmp(argv[2], "resumed") != 0)) {
+  if (argc != 3 || (resumption = bench_resumption(argv[2])) < 0) {
     return 0;
   }
   name = argv[1];
-  resumption = strcmp(argv[2], "resumed") == 0;
   ctx = bench_client_ctx(argv[0], resumption);
   if (ctx == NULL) {
     fprintf(stderr, "connrate-bssl: cannot set up TLS with %s\n", argv[0]);

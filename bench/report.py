@@ -132,33 +132,37 @@ def bound(client, server, cores):
     return min(1e6 / client, 1e6 / server, cores * 1e6 / (client + server))
 
 
-def ceiling_ratio(values, contender, cores, sockets):
-    """The median over the rounds of the ceiling over the own-TLS
-    contender's req/s, or None: with |sockets|, ab and nginx's plaintext CPU
-    per request plus what TLS added in conn_rate (CEILING_SOCKETS);
-    without, plus BoringSSL's handshake alone (CEILING_HANDSHAKE)."""
-    plain = values.get(("http_new_conn", "plain"), {})
-    native = values.get(("http_new_conn", "native"), {})
+def tls_added(values, contender, sockets):
+    """{round: (client, server)}: the CPU, in us, that a TLS connection adds
+    to each side: with |sockets|, what it added in conn_rate's own-TLS
+    programs over plaintext (CEILING_SOCKETS); without, BoringSSL's
+    handshake alone (CEILING_HANDSHAKE)."""
     if sockets:
         tls = values.get(("conn_rate", CEILING_SOCKETS.get(contender)), {})
         base = values.get(("conn_rate", "plain"), {})
-        if not base:
-            return None
-    else:
-        tls = values.get(("handshake_cpu", "native"), {})
-        base = None
+        return {rnd: (tls[rnd][1] - base[rnd][1], tls[rnd][2] - base[rnd][2])
+                for rnd in set(tls) & set(base)
+                if len(tls[rnd]) >= 3 and len(base[rnd]) >= 3}
     i = CEILING_HANDSHAKE.get(contender)
+    if i is None:
+        return {}
+    return {rnd: (v[i], v[i + 1])
+            for rnd, v in values.get(("handshake_cpu", "native"), {}).items()}
+
+
+def ceiling_ratio(values, contender, cores, sockets):
+    """The median over the rounds of the ceiling over the own-TLS
+    contender's req/s, or None: ab's and nginx's plaintext CPU per request
+    plus what a TLS connection adds to each (tls_added)."""
+    plain = values.get(("http_new_conn", "plain"), {})
+    native = values.get(("http_new_conn", "native"), {})
+    added = tls_added(values, contender, sockets)
     out = []
-    for rnd in sorted(set(plain) & set(native) & set(tls) & set(base if sockets else tls)):
-        if i is None or len(plain[rnd]) < 3 or not native[rnd][0]:
+    for rnd in sorted(set(plain) & set(native) & set(added)):
+        if len(plain[rnd]) < 3 or not native[rnd][0]:
             continue
-        if sockets:
-            if len(tls[rnd]) < 3 or len(base[rnd]) < 3:
-                continue
-            added = (tls[rnd][1] - base[rnd][1], tls[rnd][2] - base[rnd][2])
-        else:
-            added = (tls[rnd][i], tls[rnd][i + 1])
-        rate = bound(plain[rnd][1] + added[0], plain[rnd][2] + added[1], cores)
+        client, server = added[rnd]
+        rate = bound(plain[rnd][1] + client, plain[rnd][2] + server, cores)
         if rate is not None:
             out.append(rate / native[rnd][0])
     return statistics.median(out) if out else None
