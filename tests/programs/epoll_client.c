@@ -1,9 +1,10 @@
-// epoll_client HOST PORT BYTES [pwait2] — a plaintext, non-blocking,
-// edge-triggered epoll client: connects (EINPROGRESS), sends BYTES of the
-// test pattern while receiving the echo, and exits 0 only if every byte came
-// back intact. It waits in epoll_wait, or with "pwait2" in epoll_pwait2 (a
-// nanosecond timeout, glibc 2.35). It knows nothing of TLS; the integration
-// tests run it under tlsshim.
+// epoll_client HOST PORT BYTES [pwait2|exclusive] — a plaintext,
+// non-blocking, edge-triggered epoll client: connects (EINPROGRESS), sends
+// BYTES of the test pattern while receiving the echo, and exits 0 only if
+// every byte came back intact. It waits in epoll_wait, or with "pwait2" in
+// epoll_pwait2 (a nanosecond timeout, glibc 2.35); with "exclusive" it
+// registers its socket with EPOLLEXCLUSIVE. It knows nothing of TLS; the
+// integration tests run it under tlsshim.
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -38,19 +39,22 @@ static int connect_nonblocking(const char *host, const char *port) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 && !(argc == 5 && strcmp(argv[4], "pwait2") == 0)) {
-    fprintf(stderr, "usage: epoll_client HOST PORT BYTES [pwait2]\n");
+  const char *mode = argc == 5 ? argv[4] : "";
+  int pwait2 = strcmp(mode, "pwait2") == 0;
+  int exclusive = strcmp(mode, "exclusive") == 0;
+  if ((argc != 4 && argc != 5) || (argc == 5 && !pwait2 && !exclusive)) {
+    fprintf(stderr, "usage: epoll_client HOST PORT BYTES [pwait2|exclusive]\n");
     return 2;
   }
-  int pwait2 = argc == 5;
   uint64_t total = strtoull(argv[3], NULL, 10);
   int fd = connect_nonblocking(argv[1], argv[2]);
   int ep = epoll_create1(0);
   if (fd < 0 || ep < 0) {
     return 1;
   }
-  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
-                           .data.fd = fd};
+  struct epoll_event ev = {
+      .events = EPOLLIN | EPOLLOUT | EPOLLET | (exclusive ? EPOLLEXCLUSIVE : 0),
+      .data.fd = fd};
   if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
     perror("epoll_ctl");
     return 1;

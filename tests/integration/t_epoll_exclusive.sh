@@ -1,0 +1,13 @@
+# The edge-triggered epoll client registers its socket with EPOLLEXCLUSIVE
+# and moves 8 MiB each way through a native TLS echo server, intact. The
+# kernel refuses to change an exclusive entry's events, and the handshake
+# needs that (first readable, then writable), so the preload registers the
+# TLS descriptor without the flag; were it passed on, the handshake could
+# never finish and the client would time out.
+source "$(dirname "$0")/lib.sh"
+need socat
+port=$(free_port)
+start_tls_echo "$port"
+client_config "$T/app.ini" "$port"
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/epoll_client" localhost "$port" $((8 << 20)) exclusive
+assert_log "TLS established"
