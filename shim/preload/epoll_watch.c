@@ -2,6 +2,7 @@
 #include "epoll_watch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -289,10 +290,30 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
   return n;
 }
 
-static int64_t now_ms(void) {
+static int64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+// kernel_wait waits in the kernel up to |ns| nanoseconds (TS_WAIT_FOREVER:
+// no limit): in epoll_pwait2 when the program called that, else in
+// epoll_pwait with the time rounded up to whole milliseconds, so that no
+// wait is cut short. Returns the count or -errno.
+static int kernel_wait(int epfd, struct epoll_event *kev, int max_events,
+                       int64_t ns, int pwait2, const sigset_t *sigmask) {
+  int n;
+  if (pwait2) {
+    struct timespec ts = {.tv_sec = ns / 1000000000,
+                          .tv_nsec = ns % 1000000000};
+    n = TS_REAL(epoll_pwait2)(epfd, kev, max_events, ns < 0 ? NULL : &ts,
+                              sigmask);
+  } else {
+    int64_t ms = ns < 0 ? -1 : (ns + 999999) / 1000000;
+    n = TS_REAL(epoll_pwait)(epfd, kev, max_events,
+                             ms > INT_MAX ? INT_MAX : (int)ms, sigmask);
+  }
+  return n < 0 ? -errno : n;
 }
 
 // resolve_kernel turns kernel events into candidates (TLS) or copies them
@@ -361,15 +382,14 @@ static int report(int epfd, struct candidate *cands, int ncands,
 }
 
 static int wait_round(int epfd, struct epoll_event *events, int max_events,
-                      int timeout_ms, const sigset_t *sigmask,
+                      int64_t timeout_ns, int pwait2, const sigset_t *sigmask,
                       struct epoll_event *kev, struct candidate *cands) {
   int ncands = prepare_set(epfd, cands, max_events);
-  int nk = TS_REAL(epoll_pwait)(epfd, kev, max_events,
-                                ncands > 0 ? 0 : timeout_ms, sigmask);
+  int nk = kernel_wait(epfd, kev, max_events, ncands > 0 ? 0 : timeout_ns,
+                       pwait2, sigmask);
   if (nk < 0) {
-    int err = errno;
     if (ncands == 0) {
-      return -err;
+      return nk;
     }
     nk = 0;
   }
@@ -389,13 +409,12 @@ static int set_is_watched(int epfd) {
 }
 
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int timeout_ms, const sigset_t *sigmask) {
+                  int64_t timeout_ns, int pwait2, const sigset_t *sigmask) {
   if (max_events <= 0) {
     return -EINVAL;
   }
   if (!set_is_watched(epfd)) {
-    int n = TS_REAL(epoll_pwait)(epfd, events, max_events, timeout_ms, sigmask);
-    return n < 0 ? -errno : n;
+    return kernel_wait(epfd, events, max_events, timeout_ns, pwait2, sigmask);
   }
   struct epoll_event kev_stack[STACK_EVENTS];
   struct candidate cands_stack[2 * STACK_EVENTS];
@@ -410,17 +429,17 @@ int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
       return -ENOMEM;
     }
   }
-  int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+  int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
   int r;
   for (;;) {
-    int left = timeout_ms;
+    int64_t left = timeout_ns;
     if (deadline >= 0) {
-      int64_t ms = deadline - now_ms();
-      left = ms < 0 ? 0 : (int)ms;
+      left = deadline - now_ns();
+      left = left < 0 ? 0 : left;
     }
-    r = wait_round(epfd, events, max_events, left, sigmask, kev, cands);
+    r = wait_round(epfd, events, max_events, left, pwait2, sigmask, kev, cands);
     // Zero with time left: the kernel's events only fed the TLS layer.
-    if (r != 0 || (deadline >= 0 && now_ms() >= deadline)) {
+    if (r != 0 || (deadline >= 0 && now_ns() >= deadline)) {
       break;
     }
   }

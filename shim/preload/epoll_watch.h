@@ -21,10 +21,18 @@ int ts_epoll_tracking(void);
 // must pass the call through.
 int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 
+// A wait with no timeout.
+#define TS_WAIT_FOREVER (-1)
+
 // ts_epoll_wait is epoll_pwait for a set that holds TLS descriptors (it
-// passes straight through otherwise). Returns the count or -errno.
+// passes straight through otherwise), with a timeout in nanoseconds or
+// TS_WAIT_FOREVER. With |pwait2| (the program called epoll_pwait2) the
+// kernel waits in epoll_pwait2 too, to the nanosecond; otherwise in
+// epoll_pwait, to the millisecond, so that the program never meets a system
+// call it did not make itself (a seccomp filter may allow only those).
+// Returns the count or -errno.
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int timeout_ms, const sigset_t *sigmask);
+                  int64_t timeout_ns, int pwait2, const sigset_t *sigmask);
 
 struct ts_conn;
 

@@ -19,13 +19,18 @@ TS_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
   return TS_REAL(epoll_ctl)(epfd, op, fd, event);
 }
 
+// ms_to_ns turns epoll_wait's timeout into ts_epoll_wait's.
+static int64_t ms_to_ns(int timeout_ms) {
+  return timeout_ms < 0 ? TS_WAIT_FOREVER : (int64_t)timeout_ms * 1000000;
+}
+
 TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max,
                           int timeout_ms, const sigset_t *sigmask) {
   if (!ts_epoll_tracking()) {
     return TS_REAL(epoll_pwait)(epfd, events, max, timeout_ms, sigmask);
   }
   return (int)ts_hook_ret(
-      ts_epoll_wait(epfd, events, max, timeout_ms, sigmask));
+      ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms), 0, sigmask));
 }
 
 TS_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max,
@@ -33,29 +38,30 @@ TS_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max,
   if (!ts_epoll_tracking()) {
     return TS_REAL(epoll_wait)(epfd, events, max, timeout_ms);
   }
-  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, timeout_ms, NULL));
+  return (int)ts_hook_ret(
+      ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms), 0, NULL));
 }
 
-// epoll_pwait2's timeout in whole milliseconds, rounded up so that a wait is
-// never cut short (a wait of 0 stays 0, NULL is -1, forever); -1 with EINVAL
-// in |*err| for a timeout the kernel would refuse.
-static int timeout_ms(const struct timespec *timeout, int *err) {
+// Longer waits are waits without end (about 146 years).
+#define LONGEST_WAIT_NS (INT64_MAX / 2)
+
+// epoll_pwait2's timeout in nanoseconds (NULL: TS_WAIT_FOREVER), or -EINVAL
+// for one the kernel would refuse.
+static int64_t timeout_ns(const struct timespec *timeout) {
   if (timeout == NULL) {
-    return -1;
+    return TS_WAIT_FOREVER;
   }
   if (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
       timeout->tv_nsec >= 1000000000L) {
-    *err = EINVAL;
-    return -1;
+    return -EINVAL;
   }
-  if (timeout->tv_sec >= INT_MAX / 1000 - 1) {
-    return INT_MAX;
+  if (timeout->tv_sec >= LONGEST_WAIT_NS / 1000000000) {
+    return TS_WAIT_FOREVER;
   }
-  return (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);
+  return (int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec;
 }
 
-// glibc 2.35's nanosecond epoll_pwait. Through the preload a TLS descriptor's
-// wait has millisecond resolution, like epoll_pwait's.
+// glibc 2.35's nanosecond epoll_pwait; its waits keep their resolution.
 TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
                            const struct timespec *timeout,
                            const sigset_t *sigmask) {
@@ -66,11 +72,10 @@ TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
   if (!ts_epoll_tracking()) {
     return TS_REAL(epoll_pwait2)(epfd, events, max, timeout, sigmask);
   }
-  int err = 0;
-  int ms = timeout_ms(timeout, &err);
-  if (err != 0) {
-    errno = err;
+  int64_t ns = timeout_ns(timeout);
+  if (ns == -EINVAL) {
+    errno = EINVAL;
     return -1;
   }
-  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ms, sigmask));
+  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ns, 1, sigmask));
 }
