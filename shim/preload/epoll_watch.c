@@ -18,6 +18,10 @@
 #define TAG_MASK 0xFFFF000000000000ULL
 
 // Flags of the program's that shape the kernel registration itself.
+// EPOLLEXCLUSIVE is left out: the kernel refuses to change an exclusive
+// registration's events, and the TLS layer must (to read for a handshake
+// while the program waits to write, for one). Without it, every set waiting
+// on the descriptor is woken, which is only less efficient.
 #define MODE_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP)
 
 struct watch {
@@ -189,10 +193,20 @@ static int ctl_add(int epfd, int fd, struct ts_conn *conn,
 // adopt_locked takes over a kernel registration of |fd| that the program
 // made before the socket became a TLS connection: the watch gets the
 // program's events and data, the kernel our tag and the TLS layer's needs.
-// Returns 0, or -ENOENT when the kernel holds no such registration.
+// The kernel refuses to modify an EPOLLEXCLUSIVE registration, so that one
+// is replaced, without the flag (see MODE_FLAGS). Returns 0, or -ENOENT
+// when the kernel holds no such registration.
 static int adopt_locked(int epfd, int fd, struct ts_conn *conn,
                         uint32_t app_events, epoll_data_t app_data) {
-  return start_watch(epfd, fd, conn, app_events, app_data, EPOLL_CTL_MOD, 0);
+  int r = start_watch(epfd, fd, conn, app_events, app_data, EPOLL_CTL_MOD, 0);
+  if (r == -EINVAL) {
+    struct epoll_event unused = {0};
+    if (TS_REAL(epoll_ctl)(epfd, EPOLL_CTL_DEL, fd, &unused) < 0) {
+      return -errno;
+    }
+    r = start_watch(epfd, fd, conn, app_events, app_data, EPOLL_CTL_ADD, 0);
+  }
+  return r;
 }
 
 int ts_epoll_adopt(int epfd, int fd, struct ts_conn *conn, uint32_t app_events,

@@ -1,9 +1,9 @@
 # The edge-triggered epoll client registers its socket with EPOLLEXCLUSIVE
 # and moves 8 MiB each way through a native TLS echo server, intact. The
-# kernel refuses to change an exclusive entry's events, and the handshake
-# needs that (first readable, then writable), so the preload registers the
-# TLS descriptor without the flag; were it passed on, the handshake could
-# never finish and the client would time out.
+# kernel refuses to change an exclusive entry's events, and the TLS layer
+# must (what it waits for moves with the handshake and with buffered
+# records), so the preload registers the TLS descriptor without the flag;
+# passed on, the transfer stalls and the client times out (tried).
 source "$(dirname "$0")/lib.sh"
 need socat
 port=$(free_port)
