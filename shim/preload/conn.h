@@ -125,6 +125,17 @@ int ts_conn_pending_bytes(struct ts_conn *conn, int fd);
 // |events| use the poll bits (POLLIN, POLLOUT, POLLRDHUP, POLLERR, POLLHUP),
 // which equal the epoll bits.
 
+// ts_edge_seq changes whenever something reaches the TLS layer of |fd| that
+// could make it newly ready: bytes, an end of stream or an error read from
+// the kernel (the engine's recvmsg calls ts_edge_bump), or a failure. An
+// EPOLLET watch reports readiness the TLS layer holds (bytes the program has
+// not read yet) only once per change, as the kernel reports a socket's data
+// once per arrival. The counters are few and shared by descriptors modulo
+// their number: another descriptor's bump only causes a spurious report,
+// never a missed one.
+uint32_t ts_edge_seq(int fd);
+void ts_edge_bump(int fd);
+
 // ts_conn_ready_prepare returns the events that are true without asking the
 // kernel (decrypted bytes pending, a failed connection) and sets
 // |*out_kernel| to what must be asked of the kernel for the program's

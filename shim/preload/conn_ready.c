@@ -3,15 +3,30 @@
 // A TLS socket is readable for the program when decrypted bytes are waiting
 // or the stream has ended, maybe while the kernel socket is empty: the engine
 // reads ahead, and engine->readable says what it holds. It is not readable
-// because a session ticket or half a record arrived. It is writable once the handshake is done and our own buffered
-// ciphertext has left. While the handshake runs, the kernel is asked for what
-// the handshake needs, whatever the program waits for.
+// because a session ticket or half a record arrived. It is writable once the
+// handshake is done and our own buffered ciphertext has left. While the
+// handshake runs, the kernel is asked for what the handshake needs, whatever
+// the program waits for.
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 
 #include "conn.h"
 
 #define ERROR_EVENTS (POLLERR | POLLHUP)
+
+#define EDGE_COUNTERS 1024  // a power of two
+static _Atomic uint32_t edges[EDGE_COUNTERS];
+
+uint32_t ts_edge_seq(int fd) {
+  return atomic_load_explicit(&edges[(unsigned)fd % EDGE_COUNTERS],
+                              memory_order_acquire);
+}
+
+void ts_edge_bump(int fd) {
+  atomic_fetch_add_explicit(&edges[(unsigned)fd % EDGE_COUNTERS], 1,
+                            memory_order_acq_rel);
+}
 
 static uint32_t failed_events(uint32_t events) {
   return ERROR_EVENTS | (events & (POLLIN | POLLOUT | POLLRDHUP));

@@ -32,6 +32,8 @@ struct watch {
   epoll_data_t app_data;  // what the program gets back
   uint32_t registered;    // what the kernel holds now (0: disarmed)
   int fired;              // EPOLLONESHOT delivered; wait for the next MOD
+  int edge_valid;         // EPOLLET: |edge_seen| is set
+  uint32_t edge_seen;     // EPOLLET: ts_edge_seq when last reported
 };
 
 struct epset {
@@ -174,6 +176,7 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   w->app_events = app_events;
   w->app_data = app_data;
   w->fired = 0;
+  w->edge_valid = 0;  // like the kernel's, a new registration reports
   set->used++;
   atomic_fetch_add(&total_watches, 1);
   uint32_t early = 0;
@@ -239,6 +242,7 @@ static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
   w->app_events = event->events;
   w->app_data = event->data;
   w->fired = 0;
+  w->edge_valid = 0;  // the kernel's EPOLL_CTL_MOD reports what is ready
   uint32_t early = 0;
   return kernel_sync(epfd, set, w, EPOLL_CTL_MOD, desired_events(w, &early));
 }
@@ -276,6 +280,7 @@ struct candidate {
   epoll_data_t app_data;
   uint32_t kernel_revents;
   uint32_t early;
+  uint32_t edge_seq;  // ts_edge_seq before the TLS layer was asked
 };
 
 // prepare_set re-registers every watch whose needs changed and collects the
@@ -290,14 +295,19 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
       continue;
     }
     uint32_t ready = 0;
+    uint32_t seq = ts_edge_seq(w->fd);
     uint32_t want = desired_events(w, &ready);
     if (want != w->registered && !w->fired) {
       (void)kernel_sync(epfd, set, w, EPOLL_CTL_MOD, want);
     }
+    if ((w->app_events & EPOLLET) && w->edge_valid && w->edge_seen == seq) {
+      ready = 0;  // reported already, and nothing new reached the TLS layer
+    }
     if (ready != 0 && n < max) {
       ts_fdentry_ref(&w->conn->entry);
-      early[n++] = (struct candidate){
-          w->conn, w->fd, tag_of(set, w), w->app_events, w->app_data, 0, ready};
+      early[n++] =
+          (struct candidate){w->conn,     w->fd, tag_of(set, w), w->app_events,
+                             w->app_data, 0,     ready,          seq};
     }
   }
   pthread_mutex_unlock(&ep_lock);
@@ -357,7 +367,8 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
     if (j == *ncands) {
       ts_fdentry_ref(&w->conn->entry);
       cands[j] = (struct candidate){
-          w->conn, w->fd, kev[i].data.u64, w->app_events, w->app_data, 0, 0};
+          w->conn, w->fd, kev[i].data.u64,   w->app_events, w->app_data,
+          0,       0,     ts_edge_seq(w->fd)};
       (*ncands)++;
     }
     cands[j].kernel_revents = kev[i].events;
@@ -381,11 +392,13 @@ static int report(int epfd, struct candidate *cands, int ncands,
       out[n_out].events = rev;
       out[n_out].data = c->app_data;
       n_out++;
-      if (c->app_events & EPOLLONESHOT) {
+      if (c->app_events & (EPOLLONESHOT | EPOLLET)) {
         pthread_mutex_lock(&ep_lock);
         struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
         if (w != NULL) {
-          w->fired = 1;
+          w->fired = (c->app_events & EPOLLONESHOT) != 0;
+          w->edge_valid = 1;
+          w->edge_seen = c->edge_seq;
         }
         pthread_mutex_unlock(&ep_lock);
       }

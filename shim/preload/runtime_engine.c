@@ -1,12 +1,14 @@
 // runtime_engine.c — loads libtlsshim-engine.so in its own symbol scope, the
 // first time a connection needs TLS, and keeps one TLS context per rule.
 #include <dlfcn.h>
+#include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "log.h"
 #include "real.h"
 #include "runtime.h"
@@ -19,8 +21,14 @@ static const struct ts_engine *engine;
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ts_tls_ctx **contexts;  // indexed by ts_rule.index
 
+// engine_recvmsg is every read of the TLS layer from the kernel. Anything
+// but "nothing yet" is news for EPOLLET watches (conn.h: ts_edge_seq).
 static ssize_t engine_recvmsg(int fd, struct msghdr *msg, int flags) {
-  return TS_REAL(recvmsg)(fd, msg, flags);
+  ssize_t n = TS_REAL(recvmsg)(fd, msg, flags);
+  if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+    ts_edge_bump(fd);  // an atomic add: errno stays as recvmsg left it
+  }
+  return n;
 }
 
 static ssize_t engine_send(int fd, const void *buf, size_t len, int flags) {

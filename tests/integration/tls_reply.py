@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """tls_reply.py PORT CERT_DIR --expect LINE [--lines N] [--delay S]
+                                             [--close-and-mark FILE]
 A native TLS server (Python's ssl, the test PKI's server certificate): for
 each connection whose first line is LINE, waits S seconds, then sends N
 lines "line <i>", each in its own record, back to back, and waits for the
-client to close. Anything else (wait_port's probe) is dropped."""
+client to close; or, with --close-and-mark, closes the connection itself
+(no close_notify) and then creates FILE, so that a client can know every
+byte and the end of stream are on their way. Anything else (wait_port's
+probe) is dropped."""
 import argparse
 import os
 import socket
@@ -16,6 +20,7 @@ ap.add_argument("certs")
 ap.add_argument("--expect", required=True)
 ap.add_argument("--lines", type=int, default=1)
 ap.add_argument("--delay", type=float, default=0.0)
+ap.add_argument("--close-and-mark")
 args = ap.parse_args()
 
 ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -31,6 +36,9 @@ while True:
             time.sleep(args.delay)  # the client is blocked meanwhile
             for i in range(args.lines):
                 tls.send(b"line %d\n" % i)  # one record each
-            tls.recv(100)  # until the client closes
+            if not args.close_and_mark:
+                tls.recv(100)  # until the client closes
+        if args.close_and_mark:
+            open(args.close_and_mark, "w").close()
     except (ssl.SSLError, OSError):
         pass  # wait_port's probe
