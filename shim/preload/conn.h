@@ -137,10 +137,11 @@ uint32_t ts_edge_seq(int fd);
 void ts_edge_bump(int fd);
 
 // ts_conn_ready_prepare returns the events that are true without asking the
-// kernel (decrypted bytes pending, a failed connection) and sets
-// |*out_kernel| to what must be asked of the kernel for the program's
-// |events| and the state of the TLS layer.
-uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
+// kernel (decrypted bytes pending, the end of the stream, a failed
+// connection) and sets |*out_kernel| to what must be asked of the kernel
+// for the program's |events| and the state of the TLS layer. It reads
+// nothing from socket |fd|.
+uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
                                uint32_t *out_kernel);
 
 // ts_conn_ready_complete takes what the kernel reported for |fd|, advances

@@ -49,43 +49,10 @@ static uint32_t handshake_interest(const struct ts_conn *conn) {
   return POLLIN;
 }
 
-uint32_t ts_conn_ready_prepare(struct ts_conn *conn, uint32_t events,
-                               uint32_t *out_kernel) {
-  uint32_t ready = 0;
-  uint32_t kernel = 0;
-  pthread_mutex_lock(&conn->lock);
-  switch (conn->state) {
-    case TS_CONN_CONNECTING:
-    case TS_CONN_HANDSHAKE:
-    case TS_CONN_INHERITED:
-      kernel = handshake_interest(conn);
-      break;
-    case TS_CONN_OPEN:
-      kernel = events & (POLLIN | POLLOUT | POLLRDHUP);
-      if (conn->engine->has_output(conn->tls)) {
-        kernel |= POLLOUT;
-      }
-      if ((events & POLLIN) &&
-          (conn->peer_closed || conn->engine->readable(conn->tls))) {
-        ready |= POLLIN;
-      }
-      break;
-    case TS_CONN_FAILED:
-    default:
-      ready = failed_events(events);
-      break;
-  }
-  pthread_mutex_unlock(&conn->lock);
-  *out_kernel = kernel;
-  return ready;
-}
-
-// readable_locked tells whether a read would return data or end of stream
-// now, decrypting what the kernel holds if need be.
-static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
-  if (conn->peer_closed || conn->engine->readable(conn->tls)) {
-    return POLLIN;
-  }
+// peek_locked peeks at one byte, reading the kernel if need be: POLLIN for
+// data, POLLIN and the asked POLLRDHUP for the end of the stream (recorded),
+// the failure's events for an error, 0 while no full record is there.
+static uint32_t peek_locked(struct ts_conn *conn, int fd, uint32_t events) {
   char byte;
   size_t n = 0;
   enum ts_io io = conn->engine->read(conn->tls, fd, &byte, 1, 1, &n);
@@ -105,6 +72,70 @@ static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
   }
 }
 
+// held_end_locked tells whether what the engine holds, read ahead of the
+// program, is the end of the stream (a close_notify the peer sent without
+// closing TCP): only then can POLLRDHUP be true while the kernel says
+// nothing. It reads nothing from the kernel: the engine holds a full record.
+static int held_end_locked(struct ts_conn *conn, int fd, uint32_t events) {
+  return (events & POLLRDHUP) && !conn->peer_closed &&
+         conn->engine->readable(conn->tls) &&
+         (peek_locked(conn, fd, events) & POLLRDHUP) != 0;
+}
+
+// readable_locked tells whether a read would return data or end of stream
+// now, decrypting what the kernel holds if need be.
+static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
+  if (conn->peer_closed || held_end_locked(conn, fd, events)) {
+    return POLLIN | (events & POLLRDHUP);
+  }
+  if (conn->engine->readable(conn->tls)) {
+    return POLLIN;
+  }
+  return peek_locked(conn, fd, events);
+}
+
+uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
+                               uint32_t *out_kernel) {
+  uint32_t ready = 0;
+  uint32_t kernel = 0;
+  pthread_mutex_lock(&conn->lock);
+  switch (conn->state) {
+    case TS_CONN_CONNECTING:
+    case TS_CONN_HANDSHAKE:
+    case TS_CONN_INHERITED:
+      kernel = handshake_interest(conn);
+      break;
+    case TS_CONN_OPEN: {
+      kernel = events & (POLLIN | POLLOUT | POLLRDHUP);
+      if (conn->engine->has_output(conn->tls)) {
+        kernel |= POLLOUT;
+      }
+      (void)held_end_locked(conn, fd, events);  // sets peer_closed
+      int held = conn->engine->readable(conn->tls);
+      if ((events & POLLIN) && (conn->peer_closed || held)) {
+        ready |= POLLIN;
+      }
+      if (conn->peer_closed) {
+        ready |= events & POLLRDHUP;
+      } else if ((events & POLLRDHUP) && !held) {
+        // A peer's close_notify reaches the kernel as data, not as a FIN:
+        // the next record must be read to tell. Not while decrypted bytes
+        // wait for the program: those come first, as over TCP the FIN
+        // comes after the data.
+        kernel |= POLLIN;
+      }
+      break;
+    }
+    case TS_CONN_FAILED:
+    default:
+      ready = failed_events(events);
+      break;
+  }
+  pthread_mutex_unlock(&conn->lock);
+  *out_kernel = kernel;
+  return ready;
+}
+
 static uint32_t open_events_locked(struct ts_conn *conn, int fd,
                                    uint32_t events, uint32_t kernel_revents,
                                    int just_opened) {
@@ -118,7 +149,7 @@ static uint32_t open_events_locked(struct ts_conn *conn, int fd,
       ((kernel_revents & POLLOUT) || just_opened)) {
     out |= POLLOUT;
   }
-  if (events & POLLIN) {
+  if (events & (POLLIN | POLLRDHUP)) {  // the caller masks what was not asked
     if (conn->peer_closed || conn->engine->readable(conn->tls) ||
         (kernel_revents & (POLLIN | ERROR_EVENTS)) || just_opened) {
       out |= readable_locked(conn, fd, events);

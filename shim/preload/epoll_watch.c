@@ -133,7 +133,7 @@ static void drop_watch(struct epset *set, struct watch *w) {
 static uint32_t desired_events(struct watch *w, uint32_t *out_early) {
   uint32_t kernel = 0;
   uint32_t app = w->app_events & ~MODE_FLAGS;
-  *out_early = ts_conn_ready_prepare(w->conn, app, &kernel);
+  *out_early = ts_conn_ready_prepare(w->conn, w->fd, app, &kernel);
   if (w->fired) {
     *out_early = 0;
     return 0;
