@@ -117,7 +117,7 @@ void ts_conn_fail_locked(struct ts_conn *conn, int fd, int err,
   conn->state = TS_CONN_FAILED;
   conn->fail_errno = err;
   conn->error_pending = 1;
-  ts_edge_bump(fd);  // newly ready: the failure reads and writes as an error
+  ts_conn_edge_bump(conn);  // newly ready: reads and writes fail
   if (reason != NULL) {
     ts_log_error("%s: %s", conn->label, reason);
   }

@@ -13,6 +13,7 @@
 #define TLSSHIM_CONN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -37,15 +38,16 @@ struct ts_conn {
   const struct ts_engine *engine;  // set with |tls|
   struct ts_tls *tls;              // NULL until the handshake starts
   enum ts_conn_state state;
-  enum ts_io want;    // what the last step waits for (WANT_READ/WANT_WRITE)
-  int app_nonblock;   // the program believes the socket is non-blocking
-  int peer_closed;    // close_notify or end of stream was read
-  int shut_wr;        // the program shut down its sending side
-  int fail_errno;     // the errno of a failed connection
-  int error_pending;  // getsockopt(SO_ERROR) has yet to report fail_errno
-  int used;           // this process has moved data on the connection
-  char peer[80];      // "127.0.0.1:8443"
-  char label[160];    // "[client:web] 127.0.0.1:8443", starts log lines
+  enum ts_io want;   // what the last step waits for (WANT_READ/WANT_WRITE)
+  int app_nonblock;  // the program believes the socket is non-blocking
+  int peer_closed;   // close_notify or end of stream was read
+  _Atomic uint32_t edges;  // readiness news not seen by the kernel (below)
+  int shut_wr;             // the program shut down its sending side
+  int fail_errno;          // the errno of a failed connection
+  int error_pending;       // getsockopt(SO_ERROR) has yet to report fail_errno
+  int used;                // this process has moved data on the connection
+  char peer[80];           // "127.0.0.1:8443"
+  char label[160];         // "[client:web] 127.0.0.1:8443", starts log lines
   char verify_name[256];
 };
 
@@ -125,15 +127,17 @@ int ts_conn_pending_bytes(struct ts_conn *conn, int fd);
 // |events| use the poll bits (POLLIN, POLLOUT, POLLRDHUP, POLLERR, POLLHUP),
 // which equal the epoll bits.
 
-// ts_edge_seq changes whenever something reaches the TLS layer of |fd| that
-// could make it newly ready: bytes, an end of stream or an error read from
-// the kernel (the engine's recvmsg calls ts_edge_bump), or a failure. An
-// EPOLLET watch reports readiness the TLS layer holds (bytes the program has
-// not read yet) only once per change, as the kernel reports a socket's data
-// once per arrival. The counters are few and shared by descriptors modulo
-// their number: another descriptor's bump only causes a spurious report,
-// never a missed one.
-uint32_t ts_edge_seq(int fd);
+// ts_conn_edge_seq changes whenever the TLS layer of |conn| (watched through
+// |fd|) may have become newly ready: bytes, an end of stream or an error
+// read from the kernel on |fd| (the engine's recvmsg calls ts_edge_bump), a
+// failure, or a program read that left more for the next (the engine opens
+// records it read ahead without the kernel). An EPOLLET watch reports what
+// the TLS layer holds only once per change, as the kernel reports a
+// socket's data once per arrival. The per-descriptor counters are few and
+// shared modulo their number: another descriptor's bump only causes a
+// spurious report, never a missed one.
+uint32_t ts_conn_edge_seq(struct ts_conn *conn, int fd);
+void ts_conn_edge_bump(struct ts_conn *conn);
 void ts_edge_bump(int fd);
 
 // ts_conn_ready_prepare returns the events that are true without asking the

@@ -156,6 +156,11 @@ static ssize_t recv_once_locked(struct ts_conn *conn, int fd, void *buf,
   enum ts_io io = conn->engine->read(conn->tls, fd, buf, len, peek, &n);
   switch (io) {
     case TS_IO_DONE:
+      if (!peek && conn->engine->readable(conn->tls)) {
+        // More is there (a record opened from what was read ahead, or the
+        // end): news for an edge-triggered wait, as if it had just come.
+        ts_conn_edge_bump(conn);
+      }
       return (ssize_t)n;
     case TS_IO_CLOSED:
       conn->peer_closed = 1;

@@ -18,9 +18,14 @@
 #define EDGE_COUNTERS 1024  // a power of two
 static _Atomic uint32_t edges[EDGE_COUNTERS];
 
-uint32_t ts_edge_seq(int fd) {
+uint32_t ts_conn_edge_seq(struct ts_conn *conn, int fd) {
   return atomic_load_explicit(&edges[(unsigned)fd % EDGE_COUNTERS],
-                              memory_order_acquire);
+                              memory_order_acquire) +
+         atomic_load_explicit(&conn->edges, memory_order_acquire);
+}
+
+void ts_conn_edge_bump(struct ts_conn *conn) {
+  atomic_fetch_add_explicit(&conn->edges, 1, memory_order_acq_rel);
 }
 
 void ts_edge_bump(int fd) {

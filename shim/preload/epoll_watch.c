@@ -33,7 +33,7 @@ struct watch {
   uint32_t registered;    // what the kernel holds now (0: disarmed)
   int fired;              // EPOLLONESHOT delivered; wait for the next MOD
   int edge_valid;         // EPOLLET: |edge_seen| is set
-  uint32_t edge_seen;     // EPOLLET: ts_edge_seq when last reported
+  uint32_t edge_seen;     // EPOLLET: ts_conn_edge_seq when last reported
 };
 
 struct epset {
@@ -280,7 +280,7 @@ struct candidate {
   epoll_data_t app_data;
   uint32_t kernel_revents;
   uint32_t early;
-  uint32_t edge_seq;  // ts_edge_seq before the TLS layer was asked
+  uint32_t edge_seq;  // ts_conn_edge_seq before the TLS layer was asked
 };
 
 // prepare_set re-registers every watch whose needs changed and collects the
@@ -295,7 +295,7 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
       continue;
     }
     uint32_t ready = 0;
-    uint32_t seq = ts_edge_seq(w->fd);
+    uint32_t seq = ts_conn_edge_seq(w->conn, w->fd);
     uint32_t want = desired_events(w, &ready);
     if (want != w->registered && !w->fired) {
       (void)kernel_sync(epfd, set, w, EPOLL_CTL_MOD, want);
@@ -360,15 +360,24 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
     if (w->app_events & EPOLLONESHOT) {
       w->registered = 0;  // the kernel disarmed it
     }
+    if (w->fired) {
+      continue;  // delivered already, from what the TLS layer held: the
+                 // program has not re-armed it
+    }
     int j = 0;
     while (j < *ncands && cands[j].tag != kev[i].data.u64) {
       j++;
     }
     if (j == *ncands) {
       ts_fdentry_ref(&w->conn->entry);
-      cands[j] = (struct candidate){
-          w->conn, w->fd, kev[i].data.u64,   w->app_events, w->app_data,
-          0,       0,     ts_edge_seq(w->fd)};
+      cands[j] = (struct candidate){w->conn,
+                                    w->fd,
+                                    kev[i].data.u64,
+                                    w->app_events,
+                                    w->app_data,
+                                    0,
+                                    0,
+                                    ts_conn_edge_seq(w->conn, w->fd)};
       (*ncands)++;
     }
     cands[j].kernel_revents = kev[i].events;

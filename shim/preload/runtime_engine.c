@@ -22,7 +22,7 @@ static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ts_tls_ctx **contexts;  // indexed by ts_rule.index
 
 // engine_recvmsg is every read of the TLS layer from the kernel. Anything
-// but "nothing yet" is news for EPOLLET watches (conn.h: ts_edge_seq).
+// but "nothing yet" is news for EPOLLET watches (conn.h: ts_conn_edge_seq).
 static ssize_t engine_recvmsg(int fd, struct msghdr *msg, int flags) {
   ssize_t n = TS_REAL(recvmsg)(fd, msg, flags);
   if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {

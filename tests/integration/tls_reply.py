@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """tls_reply.py PORT CERT_DIR --expect LINE [--lines N] [--delay S]
-                                 [--close-and-mark FILE | --notify]
+                                 [--close-and-mark FILE | --mark FILE | --notify]
 A native TLS server (Python's ssl, the test PKI's server certificate): for
 each connection whose first line is LINE, waits S seconds, then sends N
 lines "line <i>", each in its own record, back to back, and waits for the
 client to close; or, with --close-and-mark, closes the connection itself
 (no close_notify) and then creates FILE, so that a client can know every
-byte and the end of stream are on their way; or, with --notify, sends
+byte and the end of stream are on their way; --mark creates FILE once the
+lines are sent and waits for the client to close; or, with --notify, sends
 close_notify and keeps TCP open until the client's own close_notify or
 close. Anything else (wait_port's probe) is dropped."""
 import argparse
@@ -22,6 +23,7 @@ ap.add_argument("--expect", required=True)
 ap.add_argument("--lines", type=int, default=1)
 ap.add_argument("--delay", type=float, default=0.0)
 ap.add_argument("--close-and-mark")
+ap.add_argument("--mark")
 ap.add_argument("--notify", action="store_true")
 args = ap.parse_args()
 
@@ -38,6 +40,8 @@ while True:
             time.sleep(args.delay)  # the client is blocked meanwhile
             for i in range(args.lines):
                 tls.send(b"line %d\n" % i)  # one record each
+            if args.mark:
+                open(args.mark, "w").close()
             if args.notify:
                 tls.unwrap()  # close_notify, then wait for the client's
             elif not args.close_and_mark:
