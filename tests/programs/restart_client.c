@@ -15,26 +15,13 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "connect_util.h"
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig) {
   (void)sig;
   alarms++;
-}
-
-static int connect_to(const char *host, const char *port) {
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-  struct addrinfo *res = NULL;
-  if (getaddrinfo(host, port, &hints, &res) != 0) {
-    return -1;
-  }
-  int fd = socket(res->ai_family, SOCK_STREAM, 0);
-  if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  return fd;
 }
 
 int main(int argc, char **argv) {

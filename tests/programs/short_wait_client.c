@@ -13,24 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect_util.h"
+
 #define WAITS 50
 #define TIMEOUT_US 200
 #define MEDIAN_LIMIT_US 900
-
-static int connect_to(const char *host, const char *port) {
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-  struct addrinfo *res = NULL;
-  if (getaddrinfo(host, port, &hints, &res) != 0) {
-    return -1;
-  }
-  int fd = socket(res->ai_family, SOCK_STREAM, 0);
-  if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) < 0) {
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  return fd;
-}
 
 static double now_us(void) {
   struct timespec ts;
