@@ -122,6 +122,9 @@ enum ts_io wire_flush(struct ts_tls *tls);
 // wire_has_record returns 1 when the read-ahead buffer holds a whole record.
 int wire_has_record(const struct ts_tls *tls);
 
+// wire_has_input returns 1 when the read-ahead buffer holds any byte.
+int wire_has_input(const struct ts_tls *tls);
+
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);
 

@@ -116,6 +116,8 @@ static int wire_read(BIO *bio, char *buf, int len) {
   }
 }
 
+int wire_has_input(const struct ts_tls *tls) { return tls->in_len > 0; }
+
 int wire_has_record(const struct ts_tls *tls) {
   if (tls->in_len < 5) {
     return 0;

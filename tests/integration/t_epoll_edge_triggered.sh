@@ -6,12 +6,10 @@
 # end of stream and waits again: quiet again. Each quiet stretch is 20 waits
 # of 50 ms; tlsshim may wake the client twice in one (plain TCP: never), for
 # bytes it read ahead of the last report. A second client reads like nginx:
-# one recv() per wake-up, taking a short read for "drained". tlsshim returns
-# short reads at record boundaries, so it must wake that client again while
-# whole records wait in the TLS layer, or the client stalls (its 3 lines
-# arrive before its first read). With more than the engine reads ahead at
-# once, a record that straddles the read-ahead still stalls such a client
-# (README, Limits).
+# one recv() per wake-up, taking a short read for "drained". Its 200 lines,
+# all queued before its first read, are more than the engine reads ahead at
+# once: a read that stopped at a record the engine had read in part, with
+# the rest already in the kernel, stalled that client (after 127 lines).
 source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
@@ -63,11 +61,11 @@ port2=$(free_port)
 bg python3 "$ROOT/tests/integration/tls_reply.py" "$port" "$CERTS" --expect go \
   --lines 200 --close-and-mark "$T/sent-partial-read"
 bg python3 "$ROOT/tests/integration/tls_reply.py" "$port2" "$CERTS" --expect go \
-  --lines 3 --mark "$T/sent-short-read-drains"
+  --lines 200 --mark "$T/sent-short-read-drains"
 wait_port "$port"
 wait_port "$port2"
 client_config "$T/app.ini" "$port,$port2"
-for run in "partial-read $port 200" "short-read-drains $port2 3"; do
+for run in "partial-read $port 200" "short-read-drains $port2 200"; do
   read -r mode p lines <<< "$run"
   out=$("$LAUNCHER" run -c "$T/app.ini" -- python3 "$T/client.py" "$p" "$T/sent-$mode" "$mode" "$lines" 2>&1) ||
     fail "$mode client: $out"
