@@ -80,10 +80,14 @@ static uint32_t peek_locked(struct ts_conn *conn, int fd, uint32_t events) {
 // held_end_locked tells whether what the engine holds, read ahead of the
 // program, is the end of the stream (a close_notify the peer sent without
 // closing TCP): only then can POLLRDHUP be true while the kernel says
-// nothing. It reads nothing from the kernel: the engine holds a full record.
+// nothing. Readable with nothing decrypted pending means an end or an error
+// is latched; only then does it peek, which reads nothing from the kernel.
+// (An EPOLLRDHUP watch, as nginx's, asks on every wait: decrypted bytes
+// waiting answer it without a peek.)
 static int held_end_locked(struct ts_conn *conn, int fd, uint32_t events) {
   return (events & POLLRDHUP) && !conn->peer_closed &&
          conn->engine->readable(conn->tls) &&
+         conn->engine->pending(conn->tls) == 0 &&
          (peek_locked(conn, fd, events) & POLLRDHUP) != 0;
 }
 
