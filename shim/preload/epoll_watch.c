@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,17 @@ static pthread_mutex_t ep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct epset **sets;  // indexed by the epoll descriptor
 static size_t num_sets;
 static atomic_int total_watches;
+
+// Threads in a wait on an epoll set, counted by set descriptor modulo the
+// table's size (a collision only costs a needless wake-up, see wake_events).
+// A waiter counts itself before it looks at the set under ep_lock, so a
+// thread that changes a watch under ep_lock afterwards sees it counted.
+#define WAITING_SLOTS 64
+static atomic_int waiting[WAITING_SLOTS];
+
+static atomic_int *waiting_on(int epfd) {
+  return &waiting[(unsigned)epfd % WAITING_SLOTS];
+}
 
 int ts_epoll_tracking(void) { return atomic_load(&total_watches) > 0; }
 
@@ -141,6 +153,22 @@ static uint32_t desired_events(struct watch *w, uint32_t *out_early) {
   return kernel | (w->app_events & MODE_FLAGS);
 }
 
+// wake_events is |want| for a watch that the program has just added or
+// changed, with its TLS layer already ready (|early|): another thread may be
+// blocked in the kernel on this set, and the kernel cannot see decrypted
+// bytes waiting. EPOLLOUT, true of a connection that can take more bytes,
+// makes the kernel report the watch at once and wake that thread, which
+// then finds what the TLS layer holds; its next round registers |want|
+// alone again. Not when nobody waits, so that a one-thread program pays no
+// extra system call.
+static uint32_t wake_events(int epfd, const struct watch *w, uint32_t want,
+                            uint32_t early) {
+  if (early == 0 || w->fired || atomic_load(waiting_on(epfd)) == 0) {
+    return want;
+  }
+  return want | EPOLLOUT;
+}
+
 static int kernel_sync(int epfd, struct epset *set, struct watch *w, int op,
                        uint32_t events) {
   struct epoll_event ev = {.events = events};
@@ -180,7 +208,8 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   set->used++;
   atomic_fetch_add(&total_watches, 1);
   uint32_t early = 0;
-  int r = kernel_sync(epfd, set, w, op, desired_events(w, &early));
+  uint32_t want = desired_events(w, &early);
+  int r = kernel_sync(epfd, set, w, op, wake_events(epfd, w, want, early));
   if (r < 0) {
     drop_watch(set, w);
   }
@@ -244,7 +273,9 @@ static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
   w->fired = 0;
   w->edge_valid = 0;  // the kernel's EPOLL_CTL_MOD reports what is ready
   uint32_t early = 0;
-  return kernel_sync(epfd, set, w, EPOLL_CTL_MOD, desired_events(w, &early));
+  uint32_t want = desired_events(w, &early);
+  return kernel_sync(epfd, set, w, EPOLL_CTL_MOD,
+                     wake_events(epfd, w, want, early));
 }
 
 int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event) {
@@ -321,21 +352,24 @@ static int64_t now_ns(void) {
 }
 
 // kernel_wait waits in the kernel up to |ns| nanoseconds (TS_WAIT_FOREVER:
-// no limit): in epoll_pwait2 when the program called that, else in
-// epoll_pwait with the time rounded up to whole milliseconds, so that no
-// wait is cut short. Returns the count or -errno.
+// no limit), in the call the program made: epoll_pwait2 to the nanosecond;
+// epoll_wait or epoll_pwait with the time rounded up to whole milliseconds,
+// so that no wait is cut short. Returns the count or -errno.
 static int kernel_wait(int epfd, struct epoll_event *kev, int max_events,
-                       int64_t ns, int pwait2, const sigset_t *sigmask) {
+                       int64_t ns, enum ts_epoll_call call,
+                       const sigset_t *sigmask) {
   int n;
-  if (pwait2) {
+  int64_t ms = ns < 0 ? -1 : (ns + 999999) / 1000000;
+  int ms_int = ms > INT_MAX ? INT_MAX : (int)ms;
+  if (call == TS_EPOLL_PWAIT2) {
     struct timespec ts = {.tv_sec = ns / 1000000000,
                           .tv_nsec = ns % 1000000000};
     n = TS_REAL(epoll_pwait2)(epfd, kev, max_events, ns < 0 ? NULL : &ts,
                               sigmask);
+  } else if (call == TS_EPOLL_PWAIT) {
+    n = TS_REAL(epoll_pwait)(epfd, kev, max_events, ms_int, sigmask);
   } else {
-    int64_t ms = ns < 0 ? -1 : (ns + 999999) / 1000000;
-    n = TS_REAL(epoll_pwait)(epfd, kev, max_events,
-                             ms > INT_MAX ? INT_MAX : (int)ms, sigmask);
+    n = TS_REAL(epoll_wait)(epfd, kev, max_events, ms_int);
   }
   return n < 0 ? -errno : n;
 }
@@ -386,11 +420,72 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
   return n_out;
 }
 
+// needs_take tells whether |c| must be claimed before it is reported: an
+// event of an EPOLLONESHOT watch, or an EPOLLET watch's readiness held in
+// the TLS layer. The kernel hands each of its events to one waiter; with
+// several threads waiting on the set, each of them may find the same held
+// readiness, and only one may report it.
+static int needs_take(const struct candidate *c) {
+  return (c->app_events & EPOLLONESHOT) ||
+         ((c->app_events & EPOLLET) && c->kernel_revents == 0);
+}
+
+// take claims |c| for this thread; 0 when another thread reported it.
+static int take(int epfd, const struct candidate *c) {
+  int ok = 1;
+  pthread_mutex_lock(&ep_lock);
+  struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
+  if (w != NULL) {
+    if (c->app_events & EPOLLONESHOT) {
+      ok = !w->fired;
+      w->fired = 1;
+    } else {
+      ok = !(w->edge_valid && w->edge_seen == c->edge_seq);
+    }
+    if (ok) {
+      w->edge_valid = 1;
+      w->edge_seen = c->edge_seq;
+    }
+  }
+  pthread_mutex_unlock(&ep_lock);
+  return ok;
+}
+
+// give_back undoes a take whose candidate was not reported after all: the
+// event only fed the TLS layer, or |out| was full. The watch reports afresh
+// (an EPOLLET one may report once more than the kernel would).
+static void give_back(int epfd, const struct candidate *c) {
+  pthread_mutex_lock(&ep_lock);
+  struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
+  if (w != NULL) {
+    w->fired = 0;
+    w->edge_valid = 0;
+  }
+  pthread_mutex_unlock(&ep_lock);
+}
+
+// seen records that the edge-triggered |c|, woken by the kernel, was
+// reported with the TLS layer's state as of c->edge_seq.
+static void seen(int epfd, const struct candidate *c) {
+  pthread_mutex_lock(&ep_lock);
+  struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
+  if (w != NULL) {
+    w->edge_valid = 1;
+    w->edge_seen = c->edge_seq;
+  }
+  pthread_mutex_unlock(&ep_lock);
+}
+
 // report adds the program's view of each candidate to |out|.
 static int report(int epfd, struct candidate *cands, int ncands,
                   struct epoll_event *out, int n_out, int max_events) {
   for (int i = 0; i < ncands; i++) {
     struct candidate *c = &cands[i];
+    int taken = needs_take(c);
+    if (taken && !take(epfd, c)) {
+      ts_conn_put(c->conn);
+      continue;
+    }
     uint32_t app = c->app_events & ~MODE_FLAGS;
     uint32_t rev = c->early;
     if (c->kernel_revents != 0) {
@@ -401,16 +496,11 @@ static int report(int epfd, struct candidate *cands, int ncands,
       out[n_out].events = rev;
       out[n_out].data = c->app_data;
       n_out++;
-      if (c->app_events & (EPOLLONESHOT | EPOLLET)) {
-        pthread_mutex_lock(&ep_lock);
-        struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
-        if (w != NULL) {
-          w->fired = (c->app_events & EPOLLONESHOT) != 0;
-          w->edge_valid = 1;
-          w->edge_seen = c->edge_seq;
-        }
-        pthread_mutex_unlock(&ep_lock);
+      if (!taken && (c->app_events & EPOLLET)) {
+        seen(epfd, c);
       }
+    } else if (taken) {
+      give_back(epfd, c);
     }
     ts_conn_put(c->conn);
   }
@@ -418,11 +508,12 @@ static int report(int epfd, struct candidate *cands, int ncands,
 }
 
 static int wait_round(int epfd, struct epoll_event *events, int max_events,
-                      int64_t timeout_ns, int pwait2, const sigset_t *sigmask,
-                      struct epoll_event *kev, struct candidate *cands) {
+                      int64_t timeout_ns, enum ts_epoll_call call,
+                      const sigset_t *sigmask, struct epoll_event *kev,
+                      struct candidate *cands) {
   int ncands = prepare_set(epfd, cands, max_events);
-  int nk = kernel_wait(epfd, kev, max_events, ncands > 0 ? 0 : timeout_ns,
-                       pwait2, sigmask);
+  int nk = kernel_wait(epfd, kev, max_events, ncands > 0 ? 0 : timeout_ns, call,
+                       sigmask);
   if (nk < 0) {
     if (ncands == 0) {
       return nk;
@@ -444,13 +535,51 @@ static int set_is_watched(int epfd) {
   return watched;
 }
 
-int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int64_t timeout_ns, int pwait2, const sigset_t *sigmask) {
-  if (max_events <= 0) {
-    return -EINVAL;
+static int has_tag(const struct epoll_event *events, int n) {
+  for (int i = 0; i < n; i++) {
+    if ((events[i].data.u64 & TAG_MASK) == TAG) {
+      return 1;
+    }
   }
-  if (!set_is_watched(epfd)) {
-    return kernel_wait(epfd, events, max_events, timeout_ns, pwait2, sigmask);
+  return 0;
+}
+
+// translate turns, in place, the |n| kernel events of a wait that began
+// before any TLS descriptor was in |epfd|: another thread added one while
+// this one waited. Returns how many events the program gets, or -ENOMEM.
+static int translate(int epfd, struct epoll_event *events, int n) {
+  struct candidate cands_stack[STACK_EVENTS];
+  struct candidate *cands = cands_stack;
+  if (n > STACK_EVENTS && (cands = calloc((size_t)n, sizeof(*cands))) == NULL) {
+    return -ENOMEM;
+  }
+  int ncands = 0;
+  int n_out = resolve_kernel(epfd, events, n, cands, &ncands, events);
+  n_out = report(epfd, cands, ncands, events, n_out, n);
+  if (cands != cands_stack) {
+    free(cands);
+  }
+  return n_out;
+}
+
+static int expired(int64_t deadline) {
+  return deadline >= 0 && now_ns() >= deadline;
+}
+
+static int wait_counted(int epfd, struct epoll_event *events, int max_events,
+                        int64_t timeout_ns, enum ts_epoll_call call,
+                        const sigset_t *sigmask) {
+  int64_t deadline = timeout_ns <= 0 ? timeout_ns : now_ns() + timeout_ns;
+  int r;
+  if (!ts_epoll_tracking() || !set_is_watched(epfd)) {
+    r = kernel_wait(epfd, events, max_events, timeout_ns, call, sigmask);
+    if (r <= 0 || !has_tag(events, r)) {
+      return r;
+    }
+    r = translate(epfd, events, r);
+    if (r != 0 || expired(deadline)) {
+      return r;
+    }
   }
   struct epoll_event kev_stack[STACK_EVENTS];
   struct candidate cands_stack[2 * STACK_EVENTS];
@@ -465,17 +594,15 @@ int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
       return -ENOMEM;
     }
   }
-  int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
-  int r;
   for (;;) {
     int64_t left = timeout_ns;
     if (deadline >= 0) {
       left = deadline - now_ns();
       left = left < 0 ? 0 : left;
     }
-    r = wait_round(epfd, events, max_events, left, pwait2, sigmask, kev, cands);
+    r = wait_round(epfd, events, max_events, left, call, sigmask, kev, cands);
     // Zero with time left: the kernel's events only fed the TLS layer.
-    if (r != 0 || (deadline >= 0 && now_ns() >= deadline)) {
+    if (r != 0 || expired(deadline)) {
       break;
     }
   }
@@ -483,6 +610,18 @@ int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
     free(kev);
     free(cands);
   }
+  return r;
+}
+
+int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
+                  int64_t timeout_ns, enum ts_epoll_call call,
+                  const sigset_t *sigmask) {
+  if (max_events <= 0) {
+    return -EINVAL;
+  }
+  atomic_fetch_add(waiting_on(epfd), 1);
+  int r = wait_counted(epfd, events, max_events, timeout_ns, call, sigmask);
+  atomic_fetch_sub(waiting_on(epfd), 1);
   return r;
 }
 

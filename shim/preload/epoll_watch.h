@@ -24,15 +24,21 @@ int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 // A wait with no timeout.
 #define TS_WAIT_FOREVER (-1)
 
-// ts_epoll_wait is epoll_pwait for a set that holds TLS descriptors (it
-// passes straight through otherwise), with a timeout in nanoseconds or
-// TS_WAIT_FOREVER. With |pwait2| (the program called epoll_pwait2) the
-// kernel waits in epoll_pwait2 too, to the nanosecond; otherwise in
-// epoll_pwait, to the millisecond, so that the program never meets a system
-// call it did not make itself (a seccomp filter may allow only those).
+// The call the program made, which the kernel wait repeats.
+enum ts_epoll_call { TS_EPOLL_WAIT, TS_EPOLL_PWAIT, TS_EPOLL_PWAIT2 };
+
+// ts_epoll_wait is every epoll wait the program makes, with a timeout in
+// nanoseconds or TS_WAIT_FOREVER. It waits in the kernel in the program's own
+// |call|, so that the program never meets a system call it did not make itself
+// (a seccomp filter may allow only those): epoll_pwait2 keeps the nanoseconds,
+// the others wait whole milliseconds, rounded up. A set that holds no TLS
+// descriptor is waited on directly; events of one that another thread adds
+// meanwhile are translated. While it waits, the thread is counted, so that
+// another thread that makes a watch ready in the TLS layer knows to wake it.
 // Returns the count or -errno.
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int64_t timeout_ns, int pwait2, const sigset_t *sigmask);
+                  int64_t timeout_ns, enum ts_epoll_call call,
+                  const sigset_t *sigmask);
 
 struct ts_conn;
 

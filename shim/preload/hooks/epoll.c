@@ -24,22 +24,19 @@ static int64_t ms_to_ns(int timeout_ms) {
   return timeout_ms < 0 ? TS_WAIT_FOREVER : (int64_t)timeout_ms * 1000000;
 }
 
+// Every wait goes through ts_epoll_wait, even in a process with no TLS
+// descriptor yet: another thread may add one to the set while this one
+// waits.
 TS_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max,
                           int timeout_ms, const sigset_t *sigmask) {
-  if (!ts_epoll_tracking()) {
-    return TS_REAL(epoll_pwait)(epfd, events, max, timeout_ms, sigmask);
-  }
-  return (int)ts_hook_ret(
-      ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms), 0, sigmask));
+  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms),
+                                        TS_EPOLL_PWAIT, sigmask));
 }
 
 TS_EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max,
                          int timeout_ms) {
-  if (!ts_epoll_tracking()) {
-    return TS_REAL(epoll_wait)(epfd, events, max, timeout_ms);
-  }
-  return (int)ts_hook_ret(
-      ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms), 0, NULL));
+  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ms_to_ns(timeout_ms),
+                                        TS_EPOLL_WAIT, NULL));
 }
 
 // Longer waits are waits without end (about 146 years).
@@ -69,13 +66,11 @@ TS_EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
     errno = ENOSYS;
     return -1;
   }
-  if (!ts_epoll_tracking()) {
-    return TS_REAL(epoll_pwait2)(epfd, events, max, timeout, sigmask);
-  }
   int64_t ns = timeout_ns(timeout);
   if (ns == -EINVAL) {
     errno = EINVAL;
     return -1;
   }
-  return (int)ts_hook_ret(ts_epoll_wait(epfd, events, max, ns, 1, sigmask));
+  return (int)ts_hook_ret(
+      ts_epoll_wait(epfd, events, max, ns, TS_EPOLL_PWAIT2, sigmask));
 }
