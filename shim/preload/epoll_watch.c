@@ -13,10 +13,16 @@
 #include "conn.h"
 #include "real.h"
 
-// Kernel registrations of TLS descriptors carry TAG | generation | slot. No
-// user-space pointer or small integer a program stores has these top bits.
-#define TAG 0xB1A5000000000000ULL
-#define TAG_MASK 0xFFFF000000000000ULL
+// Kernel registrations of TLS descriptors carry TAG | generation | slot as
+// their data. A program's own data may be any value, but these top 32 bits
+// are no pointer's and no small integer's, and a random 64-bit value has
+// them once in four billion. Events with them are looked for only in sets
+// that held TLS descriptors during the wait (ts_epoll_wait).
+#define TAG 0xB1A5F00D00000000ULL
+#define TAG_MASK 0xFFFFFFFF00000000ULL
+#define SLOT_BITS 20
+#define MAX_SLOTS (1u << SLOT_BITS)
+#define GENERATION_MASK 0xFFFu
 
 // Flags of the program's that shape the kernel registration itself.
 // EPOLLEXCLUSIVE is left out: the kernel refuses to change an exclusive
@@ -28,6 +34,7 @@
 struct watch {
   int fd;                 // -1 when the slot is free
   uint16_t generation;    // tells a stale kernel event from a live one
+  uint32_t arming;        // counts the program's ADD and MOD of the slot
   struct ts_conn *conn;   // a reference held by the watch
   uint32_t app_events;    // what the program registered, flags included
   epoll_data_t app_data;  // what the program gets back
@@ -47,6 +54,7 @@ static pthread_mutex_t ep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct epset **sets;  // indexed by the epoll descriptor
 static size_t num_sets;
 static atomic_int total_watches;
+static atomic_uint watches_started;  // ever: a wait compares it (see below)
 
 // Threads in a wait on an epoll set, counted by set descriptor modulo the
 // table's size (a collision only costs a needless wake-up, see wake_events).
@@ -99,6 +107,9 @@ static struct watch *new_watch(struct epset *set) {
       return &set->watches[i];
     }
   }
+  if (set->capacity >= MAX_SLOTS) {
+    return NULL;
+  }
   size_t n = set->capacity == 0 ? 8 : set->capacity * 2;
   struct watch *grown = realloc(set->watches, n * sizeof(*grown));
   if (grown == NULL) {
@@ -115,17 +126,18 @@ static struct watch *new_watch(struct epset *set) {
 }
 
 static uint64_t tag_of(const struct epset *set, const struct watch *w) {
-  return TAG | ((uint64_t)w->generation << 32) | (uint64_t)(w - set->watches);
+  return TAG | ((uint64_t)(w->generation & GENERATION_MASK) << SLOT_BITS) |
+         (uint64_t)(w - set->watches);
 }
 
 static struct watch *watch_of_tag(struct epset *set, uint64_t tag) {
   if ((tag & TAG_MASK) != TAG) {
     return NULL;
   }
-  size_t slot = (size_t)(tag & 0xFFFFFFFFu);
-  uint16_t generation = (uint16_t)(tag >> 32);
+  size_t slot = (size_t)(tag & (MAX_SLOTS - 1));
+  unsigned generation = (unsigned)(tag >> SLOT_BITS) & GENERATION_MASK;
   if (set == NULL || slot >= set->capacity || set->watches[slot].fd < 0 ||
-      set->watches[slot].generation != generation) {
+      (set->watches[slot].generation & GENERATION_MASK) != generation) {
     return NULL;
   }
   return &set->watches[slot];
@@ -158,9 +170,9 @@ static uint32_t desired_events(struct watch *w, uint32_t *out_early) {
 // blocked in the kernel on this set, and the kernel cannot see decrypted
 // bytes waiting. EPOLLOUT, true of a connection that can take more bytes,
 // makes the kernel report the watch at once and wake that thread, which
-// then finds what the TLS layer holds; its next round registers |want|
-// alone again. Not when nobody waits, so that a one-thread program pays no
-// extra system call.
+// then finds what the TLS layer holds; the next wait on the set registers
+// |want| alone again. Not when nobody waits, so that a one-thread program
+// pays no extra system call.
 static uint32_t wake_events(int epfd, const struct watch *w, uint32_t want,
                             uint32_t early) {
   if (early == 0 || w->fired || atomic_load(waiting_on(epfd)) == 0) {
@@ -203,10 +215,12 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   ts_fdentry_ref(&conn->entry);
   w->app_events = app_events;
   w->app_data = app_data;
+  w->arming++;
   w->fired = 0;
   w->edge_valid = 0;  // like the kernel's, a new registration reports
   set->used++;
   atomic_fetch_add(&total_watches, 1);
+  atomic_fetch_add(&watches_started, 1);  // before the kernel sees the tag
   uint32_t early = 0;
   uint32_t want = desired_events(w, &early);
   int r = kernel_sync(epfd, set, w, op, wake_events(epfd, w, want, early));
@@ -270,6 +284,7 @@ static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
   }
   w->app_events = event->events;
   w->app_data = event->data;
+  w->arming++;  // candidates found before this MOD are stale
   w->fired = 0;
   w->edge_valid = 0;  // the kernel's EPOLL_CTL_MOD reports what is ready
   uint32_t early = 0;
@@ -312,6 +327,7 @@ struct candidate {
   uint32_t kernel_revents;
   uint32_t early;
   uint32_t edge_seq;  // ts_conn_edge_seq before the TLS layer was asked
+  uint32_t arming;    // the watch's arming when found
 };
 
 // prepare_set re-registers every watch whose needs changed and collects the
@@ -336,9 +352,14 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
     }
     if (ready != 0 && n < max) {
       ts_fdentry_ref(&w->conn->entry);
-      early[n++] =
-          (struct candidate){w->conn,     w->fd, tag_of(set, w), w->app_events,
-                             w->app_data, 0,     ready,          seq};
+      early[n++] = (struct candidate){.conn = w->conn,
+                                      .fd = w->fd,
+                                      .tag = tag_of(set, w),
+                                      .app_events = w->app_events,
+                                      .app_data = w->app_data,
+                                      .early = ready,
+                                      .edge_seq = seq,
+                                      .arming = w->arming};
     }
   }
   pthread_mutex_unlock(&ep_lock);
@@ -352,30 +373,72 @@ static int64_t now_ns(void) {
 }
 
 // kernel_wait waits in the kernel up to |ns| nanoseconds (TS_WAIT_FOREVER:
-// no limit), in the call the program made: epoll_pwait2 to the nanosecond;
-// epoll_wait or epoll_pwait with the time rounded up to whole milliseconds,
-// so that no wait is cut short. Returns the count or -errno.
+// no limit), in the call the program made, so that it never meets a system
+// call it did not make itself (a seccomp filter may allow only those):
+// epoll_pwait2 to the nanosecond; epoll_wait or epoll_pwait with the time
+// rounded up to whole milliseconds, so that no wait is cut short. Returns
+// the count or -errno.
 static int kernel_wait(int epfd, struct epoll_event *kev, int max_events,
-                       int64_t ns, enum ts_epoll_call call,
-                       const sigset_t *sigmask) {
+                       int64_t ns, const struct ts_epoll_call *call) {
   int n;
   int64_t ms = ns < 0 ? -1 : (ns + 999999) / 1000000;
   int ms_int = ms > INT_MAX ? INT_MAX : (int)ms;
-  if (call == TS_EPOLL_PWAIT2) {
+  if (call->kind == TS_EPOLL_PWAIT2) {
     struct timespec ts = {.tv_sec = ns / 1000000000,
                           .tv_nsec = ns % 1000000000};
     n = TS_REAL(epoll_pwait2)(epfd, kev, max_events, ns < 0 ? NULL : &ts,
-                              sigmask);
-  } else if (call == TS_EPOLL_PWAIT) {
-    n = TS_REAL(epoll_pwait)(epfd, kev, max_events, ms_int, sigmask);
+                              call->sigmask);
+  } else if (call->kind == TS_EPOLL_PWAIT) {
+    n = TS_REAL(epoll_pwait)(epfd, kev, max_events, ms_int, call->sigmask);
   } else {
     n = TS_REAL(epoll_wait)(epfd, kev, max_events, ms_int);
   }
   return n < 0 ? -errno : n;
 }
 
+// kernel_wait_as_asked is the program's own call, arguments untouched.
+static int kernel_wait_as_asked(int epfd, struct epoll_event *events,
+                                int max_events,
+                                const struct ts_epoll_call *call) {
+  int n;
+  if (call->kind == TS_EPOLL_PWAIT2) {
+    n = TS_REAL(epoll_pwait2)(epfd, events, max_events, call->timeout,
+                              call->sigmask);
+  } else if (call->kind == TS_EPOLL_PWAIT) {
+    n = TS_REAL(epoll_pwait)(epfd, events, max_events, call->timeout_ms,
+                             call->sigmask);
+  } else {
+    n = TS_REAL(epoll_wait)(epfd, events, max_events, call->timeout_ms);
+  }
+  return n < 0 ? -errno : n;
+}
+
+// Longer waits are waits without end (about 146 years).
+#define LONGEST_WAIT_NS (INT64_MAX / 2)
+
+// timeout_ns is the call's timeout in nanoseconds (TS_WAIT_FOREVER: none),
+// or -EINVAL for an epoll_pwait2 timeout the kernel would refuse.
+static int64_t timeout_ns(const struct ts_epoll_call *call) {
+  if (call->kind != TS_EPOLL_PWAIT2) {
+    return call->timeout_ms < 0 ? TS_WAIT_FOREVER
+                                : (int64_t)call->timeout_ms * 1000000;
+  }
+  const struct timespec *t = call->timeout;
+  if (t == NULL) {
+    return TS_WAIT_FOREVER;
+  }
+  if (t->tv_sec < 0 || t->tv_nsec < 0 || t->tv_nsec >= 1000000000L) {
+    return -EINVAL;
+  }
+  if (t->tv_sec >= LONGEST_WAIT_NS / 1000000000) {
+    return TS_WAIT_FOREVER;
+  }
+  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
 // resolve_kernel turns kernel events into candidates (TLS) or copies them
-// straight to |out| (not TLS). Returns the number written to |out|.
+// straight to |out| (not TLS); |out| may be |kev| itself. Returns the number
+// written to |out|.
 static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
                           struct candidate *cands, int *ncands,
                           struct epoll_event *out) {
@@ -404,14 +467,14 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
     }
     if (j == *ncands) {
       ts_fdentry_ref(&w->conn->entry);
-      cands[j] = (struct candidate){w->conn,
-                                    w->fd,
-                                    kev[i].data.u64,
-                                    w->app_events,
-                                    w->app_data,
-                                    0,
-                                    0,
-                                    ts_conn_edge_seq(w->conn, w->fd)};
+      cands[j] =
+          (struct candidate){.conn = w->conn,
+                             .fd = w->fd,
+                             .tag = kev[i].data.u64,
+                             .app_events = w->app_events,
+                             .app_data = w->app_data,
+                             .edge_seq = ts_conn_edge_seq(w->conn, w->fd),
+                             .arming = w->arming};
       (*ncands)++;
     }
     cands[j].kernel_revents = kev[i].events;
@@ -420,29 +483,29 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
   return n_out;
 }
 
-// needs_take tells whether |c| must be claimed before it is reported: an
-// event of an EPOLLONESHOT watch, or an EPOLLET watch's readiness held in
-// the TLS layer. The kernel hands each of its events to one waiter; with
-// several threads waiting on the set, each of them may find the same held
-// readiness, and only one may report it.
-static int needs_take(const struct candidate *c) {
-  return (c->app_events & EPOLLONESHOT) ||
-         ((c->app_events & EPOLLET) && c->kernel_revents == 0);
-}
-
-// take claims |c| for this thread; 0 when another thread reported it.
+// take claims |c| for this thread before it is reported, as the kernel hands
+// each of its events to one waiter and never reports a registration after
+// the EPOLL_CTL_DEL or EPOLL_CTL_MOD that replaced it. Several threads
+// waiting on one set may each have found |c|. Refused (0) when the watch is
+// gone or was re-armed since |c| was found, when another thread reported
+// this EPOLLONESHOT arming, or, for EPOLLET, the TLS layer's state |c| saw
+// (a kernel event of its own is always news). A take of an EPOLLONESHOT or
+// EPOLLET watch marks it reported; give_back undoes that.
 static int take(int epfd, const struct candidate *c) {
-  int ok = 1;
+  int ok = 0;
   pthread_mutex_lock(&ep_lock);
   struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
-  if (w != NULL) {
+  if (w != NULL && w->arming == c->arming) {
     if (c->app_events & EPOLLONESHOT) {
       ok = !w->fired;
       w->fired = 1;
+    } else if (c->app_events & EPOLLET) {
+      ok = c->kernel_revents != 0 ||
+           !(w->edge_valid && w->edge_seen == c->edge_seq);
     } else {
-      ok = !(w->edge_valid && w->edge_seen == c->edge_seq);
+      ok = 1;
     }
-    if (ok) {
+    if (ok && (c->app_events & (EPOLLONESHOT | EPOLLET))) {
       w->edge_valid = 1;
       w->edge_seen = c->edge_seq;
     }
@@ -451,27 +514,15 @@ static int take(int epfd, const struct candidate *c) {
   return ok;
 }
 
-// give_back undoes a take whose candidate was not reported after all: the
-// event only fed the TLS layer, or |out| was full. The watch reports afresh
-// (an EPOLLET one may report once more than the kernel would).
+// give_back undoes the take of a candidate that was not reported after all:
+// its kernel event only fed the TLS layer, or |out| was full. The watch
+// reports afresh (an EPOLLET one may report once more than the kernel would).
 static void give_back(int epfd, const struct candidate *c) {
   pthread_mutex_lock(&ep_lock);
   struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
-  if (w != NULL) {
+  if (w != NULL && w->arming == c->arming) {
     w->fired = 0;
     w->edge_valid = 0;
-  }
-  pthread_mutex_unlock(&ep_lock);
-}
-
-// seen records that the edge-triggered |c|, woken by the kernel, was
-// reported with the TLS layer's state as of c->edge_seq.
-static void seen(int epfd, const struct candidate *c) {
-  pthread_mutex_lock(&ep_lock);
-  struct watch *w = watch_of_tag(set_of(epfd, 0), c->tag);
-  if (w != NULL) {
-    w->edge_valid = 1;
-    w->edge_seen = c->edge_seq;
   }
   pthread_mutex_unlock(&ep_lock);
 }
@@ -481,8 +532,7 @@ static int report(int epfd, struct candidate *cands, int ncands,
                   struct epoll_event *out, int n_out, int max_events) {
   for (int i = 0; i < ncands; i++) {
     struct candidate *c = &cands[i];
-    int taken = needs_take(c);
-    if (taken && !take(epfd, c)) {
+    if (!take(epfd, c)) {
       ts_conn_put(c->conn);
       continue;
     }
@@ -496,10 +546,7 @@ static int report(int epfd, struct candidate *cands, int ncands,
       out[n_out].events = rev;
       out[n_out].data = c->app_data;
       n_out++;
-      if (!taken && (c->app_events & EPOLLET)) {
-        seen(epfd, c);
-      }
-    } else if (taken) {
+    } else if (c->app_events & (EPOLLONESHOT | EPOLLET)) {
       give_back(epfd, c);
     }
     ts_conn_put(c->conn);
@@ -508,12 +555,11 @@ static int report(int epfd, struct candidate *cands, int ncands,
 }
 
 static int wait_round(int epfd, struct epoll_event *events, int max_events,
-                      int64_t timeout_ns, enum ts_epoll_call call,
-                      const sigset_t *sigmask, struct epoll_event *kev,
-                      struct candidate *cands) {
+                      int64_t timeout_ns, const struct ts_epoll_call *call,
+                      struct epoll_event *kev, struct candidate *cands) {
   int ncands = prepare_set(epfd, cands, max_events);
-  int nk = kernel_wait(epfd, kev, max_events, ncands > 0 ? 0 : timeout_ns, call,
-                       sigmask);
+  int nk =
+      kernel_wait(epfd, kev, max_events, ncands > 0 ? 0 : timeout_ns, call);
   if (nk < 0) {
     if (ncands == 0) {
       return nk;
@@ -545,19 +591,19 @@ static int has_tag(const struct epoll_event *events, int n) {
 }
 
 // translate turns, in place, the |n| kernel events of a wait that began
-// before any TLS descriptor was in |epfd|: another thread added one while
-// this one waited. Returns how many events the program gets, or -ENOMEM.
+// while |epfd| held no TLS descriptor: another thread added one meanwhile.
+// A stretch at a time, so that nothing is allocated after the kernel has
+// handed its events over. Returns how many events the program gets.
 static int translate(int epfd, struct epoll_event *events, int n) {
-  struct candidate cands_stack[STACK_EVENTS];
-  struct candidate *cands = cands_stack;
-  if (n > STACK_EVENTS && (cands = calloc((size_t)n, sizeof(*cands))) == NULL) {
-    return -ENOMEM;
-  }
-  int ncands = 0;
-  int n_out = resolve_kernel(epfd, events, n, cands, &ncands, events);
-  n_out = report(epfd, cands, ncands, events, n_out, n);
-  if (cands != cands_stack) {
-    free(cands);
+  struct candidate cands[STACK_EVENTS];
+  int n_out = 0;
+  for (int i = 0; i < n; i += STACK_EVENTS) {
+    int stretch = n - i < STACK_EVENTS ? n - i : STACK_EVENTS;
+    int ncands = 0;
+    // Reads events[i..], writes events[n_out..], n_out <= i.
+    n_out += resolve_kernel(epfd, events + i, stretch, cands, &ncands,
+                            events + n_out);
+    n_out = report(epfd, cands, ncands, events, n_out, i + stretch);
   }
   return n_out;
 }
@@ -566,21 +612,11 @@ static int expired(int64_t deadline) {
   return deadline >= 0 && now_ns() >= deadline;
 }
 
-static int wait_counted(int epfd, struct epoll_event *events, int max_events,
-                        int64_t timeout_ns, enum ts_epoll_call call,
-                        const sigset_t *sigmask) {
-  int64_t deadline = timeout_ns <= 0 ? timeout_ns : now_ns() + timeout_ns;
-  int r;
-  if (!ts_epoll_tracking() || !set_is_watched(epfd)) {
-    r = kernel_wait(epfd, events, max_events, timeout_ns, call, sigmask);
-    if (r <= 0 || !has_tag(events, r)) {
-      return r;
-    }
-    r = translate(epfd, events, r);
-    if (r != 0 || expired(deadline)) {
-      return r;
-    }
-  }
+// wait_watched is the wait for a set that holds TLS descriptors: rounds of
+// prepare_set, the kernel and report until something is reported or the
+// time is up.
+static int wait_watched(int epfd, struct epoll_event *events, int max_events,
+                        int64_t deadline, const struct ts_epoll_call *call) {
   struct epoll_event kev_stack[STACK_EVENTS];
   struct candidate cands_stack[2 * STACK_EVENTS];
   struct epoll_event *kev = kev_stack;
@@ -594,13 +630,14 @@ static int wait_counted(int epfd, struct epoll_event *events, int max_events,
       return -ENOMEM;
     }
   }
+  int r;
   for (;;) {
-    int64_t left = timeout_ns;
+    int64_t left = TS_WAIT_FOREVER;
     if (deadline >= 0) {
       left = deadline - now_ns();
       left = left < 0 ? 0 : left;
     }
-    r = wait_round(epfd, events, max_events, left, call, sigmask, kev, cands);
+    r = wait_round(epfd, events, max_events, left, call, kev, cands);
     // Zero with time left: the kernel's events only fed the TLS layer.
     if (r != 0 || expired(deadline)) {
       break;
@@ -613,15 +650,52 @@ static int wait_counted(int epfd, struct epoll_event *events, int max_events,
   return r;
 }
 
+// deadline_of is when a wait of |ns| begun at |start| ends (-1: never).
+static int64_t deadline_of(int64_t start, int64_t ns) {
+  return ns < 0 ? -1 : start + ns;
+}
+
+static int wait_counted(int epfd, struct epoll_event *events, int max_events,
+                        const struct ts_epoll_call *call) {
+  int64_t start = now_ns();
+  unsigned started = atomic_load(&watches_started);
+  if (!ts_epoll_tracking() || !set_is_watched(epfd)) {
+    // A set without TLS descriptors: the program's own wait, untouched,
+    // unless a watch was made meanwhile and the kernel reports it.
+    int r = kernel_wait_as_asked(epfd, events, max_events, call);
+    if (r <= 0 || atomic_load(&watches_started) == started ||
+        !has_tag(events, r)) {
+      return r;
+    }
+    r = translate(epfd, events, r);
+    int64_t ns = timeout_ns(call);  // valid: the kernel took it
+    if (r != 0 || expired(deadline_of(start, ns))) {
+      return r;
+    }
+  }
+  int64_t ns = timeout_ns(call);
+  if (ns == -EINVAL) {
+    return -EINVAL;
+  }
+  return wait_watched(epfd, events, max_events, deadline_of(start, ns), call);
+}
+
+static void uncount(void *counter) {
+  atomic_fetch_sub((atomic_int *)counter, 1);
+}
+
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int64_t timeout_ns, enum ts_epoll_call call,
-                  const sigset_t *sigmask) {
+                  const struct ts_epoll_call *call) {
   if (max_events <= 0) {
     return -EINVAL;
   }
-  atomic_fetch_add(waiting_on(epfd), 1);
-  int r = wait_counted(epfd, events, max_events, timeout_ns, call, sigmask);
-  atomic_fetch_sub(waiting_on(epfd), 1);
+  // The count stays right if the thread is cancelled in the wait.
+  atomic_int *counter = waiting_on(epfd);
+  atomic_fetch_add(counter, 1);
+  int r;
+  pthread_cleanup_push(uncount, counter);
+  r = wait_counted(epfd, events, max_events, call);
+  pthread_cleanup_pop(1);
   return r;
 }
 
@@ -672,4 +746,9 @@ void ts_epoll_forget_range(unsigned int first, unsigned int last) {
   pthread_mutex_unlock(&ep_lock);
 }
 
-void ts_epoll_after_fork_child(void) { pthread_mutex_init(&ep_lock, NULL); }
+void ts_epoll_after_fork_child(void) {
+  pthread_mutex_init(&ep_lock, NULL);
+  for (int i = 0; i < WAITING_SLOTS; i++) {
+    atomic_store(&waiting[i], 0);  // the child's one thread is not waiting
+  }
+}

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 // ts_epoll_tracking returns 1 while any epoll set holds a TLS descriptor.
 int ts_epoll_tracking(void);
@@ -24,21 +25,25 @@ int ts_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 // A wait with no timeout.
 #define TS_WAIT_FOREVER (-1)
 
-// The call the program made, which the kernel wait repeats.
-enum ts_epoll_call { TS_EPOLL_WAIT, TS_EPOLL_PWAIT, TS_EPOLL_PWAIT2 };
+// The wait the program asked for, as it asked for it.
+struct ts_epoll_call {
+  enum { TS_EPOLL_WAIT, TS_EPOLL_PWAIT, TS_EPOLL_PWAIT2 } kind;
+  int timeout_ms;                  // epoll_wait, epoll_pwait
+  const struct timespec *timeout;  // epoll_pwait2 (NULL: no limit)
+  const sigset_t *sigmask;         // epoll_pwait, epoll_pwait2
+};
 
-// ts_epoll_wait is every epoll wait the program makes, with a timeout in
-// nanoseconds or TS_WAIT_FOREVER. It waits in the kernel in the program's own
-// |call|, so that the program never meets a system call it did not make itself
-// (a seccomp filter may allow only those): epoll_pwait2 keeps the nanoseconds,
-// the others wait whole milliseconds, rounded up. A set that holds no TLS
-// descriptor is waited on directly; events of one that another thread adds
-// meanwhile are translated. While it waits, the thread is counted, so that
-// another thread that makes a watch ready in the TLS layer knows to wake it.
-// Returns the count or -errno.
+// ts_epoll_wait is every epoll wait the program makes. On a set that holds
+// no TLS descriptor it is the program's own call, unchanged, unless another
+// thread makes one a watch of the set meanwhile and the kernel reports it:
+// such events are translated. On a set that holds some, it waits in the
+// kernel in the same call (a seccomp filter may allow only those; an
+// epoll_pwait2 keeps its nanoseconds, the others wait whole milliseconds,
+// rounded up) and reports what the TLS layer can do. While it waits, the
+// thread is counted, so that another thread that makes a watch ready in the
+// TLS layer knows to wake it. Returns the count or -errno.
 int ts_epoll_wait(int epfd, struct epoll_event *events, int max_events,
-                  int64_t timeout_ns, enum ts_epoll_call call,
-                  const sigset_t *sigmask);
+                  const struct ts_epoll_call *call);
 
 struct ts_conn;
 

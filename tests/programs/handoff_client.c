@@ -1,4 +1,4 @@
-// handoff_client HOST PORT LINES WAITERS main|pool [SENT] — hands one
+// handoff_client HOST PORT LINES WAITERS main|pool|pool-del [SENT] — hands one
 // connection between threads with EPOLLONESHOT, as thread-pool servers do.
 // It sends "go", waits for the file SENT to exist if given (the server has
 // sent every line), and reads one byte of the reply ("line <i>" LINES times, as
@@ -10,7 +10,10 @@
 //   main: to the main thread, which reads one line and, once every waiter
 //         is blocked again, re-arms with EPOLL_CTL_MOD;
 //   pool: to nobody: it reads one line itself, re-arms with EPOLL_CTL_MOD
-//         and waits again, with the other waiters.
+//         and waits again, with the other waiters;
+//   pool-del: as pool, but re-arms with EPOLL_CTL_DEL and EPOLL_CTL_ADD.
+// Each arm carries its own number as its data, so that a report of an
+// earlier arm, one delivered already, shows.
 // Every arm is made while unread bytes remain. Over TCP the kernel sees
 // them and each arm wakes exactly one waiter. Under tlsshim they may sit
 // decrypted in the TLS layer, which a waiter blocked in the kernel cannot
@@ -36,13 +39,14 @@
 
 #define MAX_WAITERS 8
 #define WAKE_MS 5000
-#define CONN_TAG 7
+#define ARM_TAG 0x1000000  // + the arm's number
 #define STOP_TAG UINT64_MAX
 
 static int ep;
 static int conn_fd;
 static int lines;
-static int pool;  // waiters read and re-arm themselves
+static int pool;     // waiters read and re-arm themselves
+static int use_del;  // and re-arm with EPOLL_CTL_DEL, EPOLL_CTL_ADD
 static int notify_pipe[2];
 static atomic_int deliveries;
 static atomic_int next_line;
@@ -97,13 +101,23 @@ static void take_line(void) {
   atomic_store(&holding, 0);
 }
 
+// arm arms the connection for the next line with |op|; with use_del, a
+// re-arm is EPOLL_CTL_DEL and EPOLL_CTL_ADD.
 static int arm(int op) {
+  int next = atomic_load(&next_line);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT,
-                           .data.u64 = CONN_TAG};
+                           .data.u64 = ARM_TAG + (uint64_t)next};
+  if (op == EPOLL_CTL_MOD && use_del) {
+    if (epoll_ctl(ep, EPOLL_CTL_DEL, conn_fd, &ev) < 0) {
+      complain("EPOLL_CTL_DEL failed", next);
+      return -1;
+    }
+    op = EPOLL_CTL_ADD;
+  }
   if (epoll_ctl(ep, op, conn_fd, &ev) < 0) {
     complain(
         op == EPOLL_CTL_ADD ? "EPOLL_CTL_ADD failed" : "EPOLL_CTL_MOD failed",
-        atomic_load(&next_line));
+        next);
     return -1;
   }
   return 0;
@@ -126,8 +140,15 @@ static void *waiter(void *arg) {
     for (int i = 0; i < n; i++) {
       if (evs[i].data.u64 == STOP_TAG) {
         stop = 1;
-      } else if (evs[i].data.u64 == CONN_TAG && evs[i].events == EPOLLIN) {
+      } else if (evs[i].data.u64 >= ARM_TAG &&
+                 evs[i].data.u64 < ARM_TAG + (uint64_t)lines &&
+                 evs[i].events == EPOLLIN) {
         atomic_fetch_add(&deliveries, 1);
+        int arm_seen = (int)(evs[i].data.u64 - ARM_TAG);
+        if (arm_seen != atomic_load(&next_line)) {
+          complain("reported again, after it was handled", arm_seen);
+          continue;
+        }
         if (pool) {
           take_line();
           if (atomic_load(&next_line) < lines) {
@@ -223,14 +244,17 @@ static int wait_for(const char *path) {
 
 int main(int argc, char **argv) {
   if ((argc != 6 && argc != 7) ||
-      (strcmp(argv[5], "main") != 0 && strcmp(argv[5], "pool") != 0)) {
+      (strcmp(argv[5], "main") != 0 && strcmp(argv[5], "pool") != 0 &&
+       strcmp(argv[5], "pool-del") != 0)) {
     fprintf(stderr,
-            "usage: handoff_client HOST PORT LINES WAITERS main|pool [SENT]\n");
+            "usage: handoff_client HOST PORT LINES WAITERS main|pool|pool-del "
+            "[SENT]\n");
     return 2;
   }
   lines = atoi(argv[3]);
   int waiters = atoi(argv[4]);
-  pool = strcmp(argv[5], "pool") == 0;
+  pool = strncmp(argv[5], "pool", 4) == 0;
+  use_del = strcmp(argv[5], "pool-del") == 0;
   if (lines < 1 || waiters < 1 || waiters > MAX_WAITERS) {
     fprintf(stderr, "handoff_client: bad LINES or WAITERS\n");
     return 2;
