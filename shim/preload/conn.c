@@ -106,6 +106,9 @@ struct ts_conn *ts_conn_get(int fd) {
 }
 
 void ts_conn_put(struct ts_conn *conn) {
+  if (conn != NULL) {
+    ts_conn_touch(conn);  // whatever the holder did is done (conn.h)
+  }
   ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
 }
 

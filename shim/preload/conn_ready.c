@@ -28,6 +28,24 @@ void ts_conn_edge_bump(struct ts_conn *conn) {
   atomic_fetch_add_explicit(&conn->edges, 1, memory_order_acq_rel);
 }
 
+#define QUIET_COUNTERS 4096  // a power of two
+static _Atomic uint32_t touches[QUIET_COUNTERS];
+
+static _Atomic uint32_t *touches_of(const struct ts_conn *conn) {
+  uint64_t h = (uint64_t)(uintptr_t)conn * 0x9E3779B97F4A7C15ULL;
+  return &touches[h >> 52];  // the top 12 bits
+}
+
+void ts_conn_touch(const struct ts_conn *conn) {
+  atomic_fetch_add_explicit(touches_of(conn), 1, memory_order_acq_rel);
+}
+
+uint32_t ts_conn_quiet_seq(const struct ts_conn *conn, int fd) {
+  return atomic_load_explicit(touches_of(conn), memory_order_acquire) +
+         atomic_load_explicit(&edges[(unsigned)fd % EDGE_COUNTERS],
+                              memory_order_acquire);
+}
+
 void ts_edge_bump(int fd) {
   atomic_fetch_add_explicit(&edges[(unsigned)fd % EDGE_COUNTERS], 1,
                             memory_order_acq_rel);

@@ -41,6 +41,9 @@ struct watch {
   int fired;              // EPOLLONESHOT delivered; wait for the next MOD
   int edge_valid;         // EPOLLET: |edge_seen| is set
   uint32_t edge_seen;     // EPOLLET: ts_conn_edge_seq when last reported
+  int quiet;              // last looked at: nothing ready, kernel as needed
+  uint32_t quiet_seq;     // ts_conn_quiet_seq then; a wait passes over a
+                          // quiet watch while it stays so
 };
 
 struct epset {

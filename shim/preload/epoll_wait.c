@@ -51,7 +51,10 @@ struct candidate {
 };
 
 // prepare_set re-registers every watch whose needs changed and collects the
-// ones already ready into |early|. Returns how many, or -errno.
+// ones already ready into |early|. A watch found quiet (nothing ready, the
+// kernel registered as needed) is passed over while nothing has touched its
+// connection since, so that idle connections cost a wait almost nothing.
+// Returns how many, or -errno.
 static int prepare_set(int epfd, struct candidate *early, int max) {
   int n = 0;
   pthread_mutex_lock(&ts_ep_lock);
@@ -61,12 +64,18 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
     if (w->fd < 0) {
       continue;
     }
+    uint32_t quiet_seq = ts_conn_quiet_seq(w->conn, w->fd);
+    if (w->quiet && w->quiet_seq == quiet_seq) {
+      continue;
+    }
     uint32_t ready = 0;
     uint32_t seq = ts_conn_edge_seq(w->conn, w->fd);
     uint32_t want = ts_watch_desired(w, &ready);
     if (want != w->registered && !w->fired) {
       (void)ts_watch_sync(epfd, set, w, EPOLL_CTL_MOD, want);
     }
+    w->quiet = ready == 0 && want == w->registered;
+    w->quiet_seq = quiet_seq;
     if ((w->app_events & EPOLLET) && w->edge_valid && w->edge_seen == seq) {
       ready = 0;  // reported already, and nothing new reached the TLS layer
     }
@@ -174,6 +183,7 @@ static int resolve_kernel(int epfd, struct epoll_event *kev, int nk,
     if (w == NULL) {
       continue;  // removed while we waited
     }
+    w->quiet = 0;  // the kernel's news changes the TLS layer (report)
     if (w->app_events & EPOLLONESHOT) {
       w->registered = 0;  // the kernel disarmed it
     }

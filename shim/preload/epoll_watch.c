@@ -168,6 +168,7 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   w->app_data = app_data;
   w->arming++;
   w->fired = 0;
+  w->quiet = 0;
   w->edge_valid = 0;  // like the kernel's, a new registration reports
   set->used++;
   atomic_fetch_add(&total_watches, 1);
@@ -238,6 +239,7 @@ static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
   w->app_data = event->data;
   w->arming++;  // candidates found before this MOD are stale
   w->fired = 0;
+  w->quiet = 0;
   w->edge_valid = 0;  // the kernel's EPOLL_CTL_MOD reports what is ready
   uint32_t early = 0;
   uint32_t want = ts_watch_desired(w, &early);
