@@ -11,14 +11,27 @@
 // this process used get their close_notify first, so the peer sees a clean
 // end rather than a truncation.
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "conn.h"
 #include "epoll_watch.h"
 #include "resolver.h"
 #include "runtime.h"
 
-// How long exit waits, per connection, for its last record to leave.
+// How long exit waits, in all, for the connections' last records to leave:
+// a bound per connection would let many stuck peers hold exit for as many
+// seconds. Once it has passed, each connection's close_notify still gets
+// one try that does not wait.
 #define EXIT_FLUSH_MS 1000
+
+static int64_t exit_deadline_ms;
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void for_each_conn(void (*fn)(struct ts_conn *conn, int fd)) {
   for (int fd = ts_fdtable_next(0); fd >= 0; fd = ts_fdtable_next(fd + 1)) {
@@ -47,7 +60,8 @@ static void after_fork_child(void) {
 static void close_at_exit(struct ts_conn *conn, int fd) {
   // Only the first descriptor of a connection matters; the rest are no-ops
   // because close_notify is sent once.
-  ts_conn_close_last(conn, fd, EXIT_FLUSH_MS);
+  int64_t left = exit_deadline_ms - mono_ms();
+  ts_conn_close_last(conn, fd, left > 0 ? (int)left : 0);
 }
 
 __attribute__((constructor)) static void lifecycle_init(void) {
@@ -56,6 +70,7 @@ __attribute__((constructor)) static void lifecycle_init(void) {
 
 __attribute__((destructor)) static void lifecycle_exit(void) {
   if (ts_fdtable_count() > 0) {
+    exit_deadline_ms = mono_ms() + EXIT_FLUSH_MS;
     for_each_conn(close_at_exit);
   }
 }
