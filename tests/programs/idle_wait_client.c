@@ -15,21 +15,10 @@
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "timing_util.h"
 
 #define WAITS 2000
 #define LIMIT 15
-
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a;
-  double y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 // median_wait times WAITS zero-timeout waits on |ep|; -1 if one reports.
 static double median_wait(int ep) {

@@ -14,22 +14,11 @@
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "timing_util.h"
 
 #define WAITS 50
 #define TIMEOUT_US 200
 #define MEDIAN_LIMIT_US 900
-
-static double now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a;
-  double y = *(const double *)b;
-  return (x > y) - (x < y);
-}
 
 // timed_waits waits WAITS times on |ep| and returns the median wait in us,
 // or -1 after printing what went wrong.
