@@ -246,13 +246,20 @@ static int take(int epfd, const struct candidate *c) {
 
 // give_back undoes the take of a candidate that was not reported after all:
 // its kernel event only fed the TLS layer, or |out| was full. The watch
-// reports afresh (an EPOLLET one may report once more than the kernel would).
+// reports afresh (an EPOLLET one may report once more than the kernel
+// would). A kernel event it had is asked for again: the next round
+// re-registers the watch, and the kernel reports what is still true (an
+// EPOLLET writable edge would be lost otherwise).
 static void give_back(int epfd, const struct candidate *c) {
   pthread_mutex_lock(&ts_ep_lock);
   struct watch *w = ts_watch_of_tag(ts_epset_of(epfd, 0), c->tag);
   if (w != NULL && w->arming == c->arming) {
     w->fired = 0;
     w->edge_valid = 0;
+    if (c->kernel_revents != 0) {
+      w->registered = 0;
+      w->quiet = 0;
+    }
   }
   pthread_mutex_unlock(&ts_ep_lock);
 }
