@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define TS_ENGINE_ABI_VERSION 2
+#define TS_ENGINE_ABI_VERSION 3
 
 // TS_ENGINE_SYMBOL is the only symbol the engine exports.
 #define TS_ENGINE_SYMBOL "tlsshim_engine"
@@ -95,6 +95,13 @@ struct ts_engine {
   // TS_IO_WANT_WRITE, consuming nothing, while that buffer is still full.
   enum ts_io (*write)(struct ts_tls *tls, int fd, const void *buf, size_t len,
                       size_t *out_len);
+
+  // push_flight returns 1, once, when a client's handshake left its last
+  // flight (its Finished) in the kernel corked (MSG_MORE), to go out with
+  // the program's first request in one segment; else 0. A caller about to
+  // read or wait for the peer instead must push it out itself (TCP_NODELAY
+  // does), or the kernel holds it up to 200 ms.
+  int (*push_flight)(struct ts_tls *tls);
 
   // flush sends buffered ciphertext: TS_IO_DONE when none is left,
   // TS_IO_WANT_WRITE while some is, TS_IO_FAILED on a socket error.

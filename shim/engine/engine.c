@@ -81,6 +81,7 @@ static const struct ts_engine kEngine = {
     .handshake = engine_handshake,
     .read = engine_read,
     .write = engine_write,
+    .push_flight = engine_push_flight,
     .flush = engine_flush,
     .close_notify = engine_close_notify,
     .pending = engine_pending,

@@ -89,6 +89,10 @@ struct ts_tls {
 
   int more;            // another record of this write follows: MSG_MORE
   int cork;            // send with MSG_MORE: the FIN follows (close_notify)
+  int hold;            // keep what BoringSSL writes in |out| once the peer
+                       // has spoken (a client's handshake flights, until we
+                       // know which is the last)
+  int flight_corked;   // the client's last flight left with MSG_MORE
   int sock_errno;      // errno of the last failed recv/send, or 0
   int deferred_errno;  // a recv failed after a read had data: the next fails
   int send_errno;      // a send failed: the socket stays failed with it
@@ -166,6 +170,7 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
                        int peek, size_t *out_len);
 enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
                         size_t *out_len);
+int engine_push_flight(struct ts_tls *tls);
 enum ts_io engine_flush(struct ts_tls *tls, int fd);
 enum ts_io engine_close_notify(struct ts_tls *tls, int fd);
 int engine_readable(const struct ts_tls *tls);

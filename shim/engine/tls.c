@@ -168,10 +168,23 @@ void engine_tls_free(struct ts_tls *tls) {
   free(tls);
 }
 
+// A client's last flight (its Finished) leaves with MSG_MORE: the kernel
+// keeps it until the program's first request follows, so that both go in
+// one segment and the server is woken once, or until the preload pushes it
+// (engine_push_flight) because the program waits to read instead, or for
+// 200 ms at most. Which flight is the last is known only once BoringSSL
+// returns, so a client's flights written after the server has spoken are
+// held until then (the ClientHello leaves at once).
+static int client(const struct ts_tls *tls) {
+  return tls->ctx->rule->role == TS_ROLE_CLIENT;
+}
+
 enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
   begin_call(tls, fd);
   if (!tls->handshake_done) {
+    tls->hold = client(tls);
     int r = SSL_do_handshake(tls->ssl);
+    tls->hold = 0;
     if (r != 1) {
       enum ts_io io = outcome(tls, r);
       if (io != TS_IO_WANT_READ && io != TS_IO_WANT_WRITE) {
@@ -195,6 +208,12 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
     }
     tls->handshake_done = 1;
     settle(tls);  // the peer's first records may have come with its Finished
+    if (client(tls) && tls->out_len > 0) {
+      tls->more = 1;
+      enum ts_io io = wire_flush(tls);
+      tls->more = 0;
+      tls->flight_corked = io == TS_IO_DONE;
+    }
   }
   // The last flight may still be buffered; it must leave before we wait for
   // the peer's answer to it.
@@ -310,6 +329,12 @@ enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,
     return TS_IO_DONE;
   }
   return outcome(tls, r);
+}
+
+int engine_push_flight(struct ts_tls *tls) {
+  int corked = tls->flight_corked;
+  tls->flight_corked = 0;
+  return corked;
 }
 
 enum ts_io engine_flush(struct ts_tls *tls, int fd) {

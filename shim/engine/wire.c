@@ -140,6 +140,9 @@ static ssize_t send_some(struct ts_tls *tls, const uint8_t *buf, size_t len) {
     ssize_t n = engine_io->send(tls->fd, buf + sent, len - sent, flags);
     if (n > 0) {
       sent += (size_t)n;
+      if (!(flags & MSG_MORE)) {
+        tls->flight_corked = 0;  // this send pushed it out too
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) {
@@ -175,7 +178,7 @@ static int wire_write(BIO *bio, const char *buf, int len) {
   BIO_clear_retry_flags(bio);
   const uint8_t *bytes = (const uint8_t *)buf;
   size_t sent = 0;
-  if (tls->out_len == 0) {
+  if (tls->out_len == 0 && !(tls->hold && tls->got_first_byte)) {
     ssize_t n = send_some(tls, bytes, (size_t)len);
     if (n < 0) {
       return -1;

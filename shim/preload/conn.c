@@ -112,6 +112,13 @@ void ts_conn_put(struct ts_conn *conn) {
   ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
 }
 
+void ts_conn_push_flight_locked(struct ts_conn *conn, int fd) {
+  if (conn->tls != NULL && conn->engine->push_flight(conn->tls)) {
+    int one = 1;  // setting TCP_NODELAY pushes what MSG_MORE held back
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+}
+
 void ts_conn_fail_locked(struct ts_conn *conn, int fd, int err,
                          const char *reason) {
   if (conn->state == TS_CONN_FAILED) {

@@ -92,6 +92,11 @@ void ts_conn_fail_locked(struct ts_conn *conn, int fd, int err,
 // -errno.
 int ts_conn_fail_engine_locked(struct ts_conn *conn, int fd);
 
+// ts_conn_push_flight_locked sends a client's corked last handshake flight
+// (engine push_flight) now: the program reads or waits for the peer before
+// it writes, and the peer may be waiting for that flight to answer.
+void ts_conn_push_flight_locked(struct ts_conn *conn, int fd);
+
 // --- conn_io.c: the program's I/O, with blocking emulation -----------------
 
 // ts_conn_connect_wait completes a blocking connect: the TCP connect and the
@@ -154,9 +159,11 @@ void ts_conn_touch(const struct ts_conn *conn);
 // kernel (decrypted bytes pending, the end of the stream, a failed
 // connection) and sets |*out_kernel| to what must be asked of the kernel
 // for the program's |events| and the state of the TLS layer. It reads
-// nothing from socket |fd|.
+// nothing from socket |fd|. |waiting|: the program is about to wait (poll,
+// select, an epoll wait), not registering (epoll_ctl); a wait for input
+// pushes out a client's corked last handshake flight.
 uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
-                               uint32_t *out_kernel);
+                               int waiting, uint32_t *out_kernel);
 
 // ts_conn_ready_complete takes what the kernel reported for |fd|, advances
 // the handshake or flushes output when it can, and returns the events that

@@ -148,6 +148,7 @@ static ssize_t recv_once_locked(struct ts_conn *conn, int fd, void *buf,
   }
   conn->used = 1;
   // Our own unsent bytes may be what the peer waits for before answering.
+  ts_conn_push_flight_locked(conn, fd);
   if (conn->engine->has_output(conn->tls) &&
       conn->engine->flush(conn->tls, fd) == TS_IO_FAILED) {
     return ts_conn_fail_engine_locked(conn, fd);

@@ -122,7 +122,7 @@ static uint32_t readable_locked(struct ts_conn *conn, int fd, uint32_t events) {
 }
 
 uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
-                               uint32_t *out_kernel) {
+                               int waiting, uint32_t *out_kernel) {
   uint32_t ready = 0;
   uint32_t kernel = 0;
   pthread_mutex_lock(&conn->lock);
@@ -133,6 +133,9 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
       kernel = handshake_interest(conn);
       break;
     case TS_CONN_OPEN: {
+      if (waiting && (events & (POLLIN | POLLRDHUP))) {
+        ts_conn_push_flight_locked(conn, fd);  // it waits for the peer
+      }
       kernel = events & (POLLIN | POLLOUT | POLLRDHUP);
       if (conn->engine->has_output(conn->tls)) {
         kernel |= POLLOUT;

@@ -68,7 +68,8 @@ struct watch *ts_watch_of_tag(struct epset *set, uint64_t tag);
 
 // ts_watch_desired is what the kernel should watch for |w| now; |*out_early|
 // gets what is already true without the kernel.
-uint32_t ts_watch_desired(struct watch *w, uint32_t *out_early);
+// |waiting|: asked by a wait, not by epoll_ctl (ts_conn_ready_prepare).
+uint32_t ts_watch_desired(struct watch *w, int waiting, uint32_t *out_early);
 
 // ts_watch_sync registers |events| for |w| in the kernel by |op|; 0 or
 // -errno.

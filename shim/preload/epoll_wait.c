@@ -70,7 +70,7 @@ static int prepare_set(int epfd, struct candidate *early, int max) {
     }
     uint32_t ready = 0;
     uint32_t seq = ts_conn_edge_seq(w->conn, w->fd);
-    uint32_t want = ts_watch_desired(w, &ready);
+    uint32_t want = ts_watch_desired(w, 1, &ready);
     if (want != w->registered && !w->fired) {
       (void)ts_watch_sync(epfd, set, w, EPOLL_CTL_MOD, want);
     }

@@ -105,10 +105,10 @@ static void drop_watch(struct epset *set, struct watch *w) {
   atomic_fetch_sub(&total_watches, 1);
 }
 
-uint32_t ts_watch_desired(struct watch *w, uint32_t *out_early) {
+uint32_t ts_watch_desired(struct watch *w, int waiting, uint32_t *out_early) {
   uint32_t kernel = 0;
   uint32_t app = w->app_events & ~MODE_FLAGS;
-  *out_early = ts_conn_ready_prepare(w->conn, w->fd, app, &kernel);
+  *out_early = ts_conn_ready_prepare(w->conn, w->fd, app, waiting, &kernel);
   if (w->fired) {
     *out_early = 0;
     return 0;
@@ -175,7 +175,7 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   atomic_fetch_add(&ts_epoll_watches_started,
                    1);  // before the kernel sees the tag
   uint32_t early = 0;
-  uint32_t want = ts_watch_desired(w, &early);
+  uint32_t want = ts_watch_desired(w, 0, &early);
   int r = ts_watch_sync(epfd, set, w, op, wake_events(epfd, w, want, early));
   if (r < 0) {
     drop_watch(set, w);
@@ -242,7 +242,7 @@ static int ctl_mod_del(int epfd, int op, struct ts_conn *conn, int fd,
   w->quiet = 0;
   w->edge_valid = 0;  // the kernel's EPOLL_CTL_MOD reports what is ready
   uint32_t early = 0;
-  uint32_t want = ts_watch_desired(w, &early);
+  uint32_t want = ts_watch_desired(w, 0, &early);
   return ts_watch_sync(epfd, set, w, EPOLL_CTL_MOD,
                        wake_events(epfd, w, want, early));
 }

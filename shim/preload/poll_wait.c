@@ -50,7 +50,7 @@ static int one_round(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
     if (st->conns[i] != NULL) {
       uint32_t kernel_events = 0;
       st->early[i] = ts_conn_ready_prepare(
-          st->conns[i], fds[i].fd, (uint16_t)fds[i].events, &kernel_events);
+          st->conns[i], fds[i].fd, (uint16_t)fds[i].events, 1, &kernel_events);
       st->kernel[i].events = (short)kernel_events;
       early_count += st->early[i] != 0;
     }

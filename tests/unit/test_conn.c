@@ -270,7 +270,7 @@ Test(conn, peeked_bytes_stay_and_readiness_sees_them_without_the_kernel) {
   cr_assert_eq(poll(&pfd, 1, 0), 0);
   uint32_t kernel = 0;
   cr_assert_eq(
-      ts_conn_ready_prepare(p.client.conn, p.client.fd, POLLIN, &kernel),
+      ts_conn_ready_prepare(p.client.conn, p.client.fd, POLLIN, 0, &kernel),
       POLLIN);
   cr_assert_eq(ts_conn_pending_bytes(p.client.conn, p.client.fd), 3);
   memset(buf, 0, sizeof(buf));
