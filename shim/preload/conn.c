@@ -128,6 +128,7 @@ void ts_conn_fail_locked(struct ts_conn *conn, int fd, int err,
   conn->fail_errno = err;
   conn->error_pending = 1;
   ts_conn_edge_bump(conn);  // newly ready: reads and writes fail
+  ts_conn_touch(conn);
   if (reason != NULL) {
     ts_log_error("%s: %s", conn->label, reason);
   }
@@ -261,6 +262,7 @@ static int step_inherited(struct ts_conn *conn, int fd) {
 }
 
 int ts_conn_step_locked(struct ts_conn *conn, int fd) {
+  ts_conn_touch(conn);  // a connect wait's rounds (conn.h)
   switch (conn->state) {
     case TS_CONN_INHERITED: {
       int r = step_inherited(conn, fd);

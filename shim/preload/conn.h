@@ -146,12 +146,15 @@ void ts_conn_edge_bump(struct ts_conn *conn);
 void ts_edge_bump(int fd);
 
 // ts_conn_quiet_seq changes whenever what |conn| (watched through |fd|) is
-// ready for, or needs from the kernel, may have changed: at every
-// ts_conn_put (each hooked call on a connection ends with one, and each
-// epoll report) and every read of the kernel on |fd|. It reads nothing of
-// |conn| itself, so that an epoll wait passes over thousands of idle
-// connections cheaply (epoll_wait.c). Counters are shared modulo their
-// number: a collision only costs a needless look.
+// ready for, or needs from the kernel, may have changed, through any of its
+// descriptors: ts_conn_touch is called by every ts_conn_put (each hooked
+// call on a connection ends with one), and within the calls that go round
+// waiting (each round of a blocking read or write, of a poll or select,
+// each handshake step) and on failure; the engine's reads of the kernel on
+// |fd| count too. It reads nothing of |conn| itself, so that an epoll wait
+// passes over thousands of idle connections cheaply (epoll_wait.c).
+// Counters are shared modulo their number: a collision only costs a
+// needless look.
 uint32_t ts_conn_quiet_seq(const struct ts_conn *conn, int fd);
 void ts_conn_touch(const struct ts_conn *conn);
 

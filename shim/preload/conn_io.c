@@ -197,6 +197,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
         recv_once_locked(conn, fd, (char *)buf + got, len - got, peek, &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
+    ts_conn_touch(conn);  // each round, not only at the end (conn.h)
     if (r > 0) {
       got += (size_t)r;
       if (!waitall || got == len) {
@@ -273,6 +274,7 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
                                  &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
+    ts_conn_touch(conn);  // each round, not only at the end (conn.h)
     if (r > 0) {
       sent += (size_t)r;
       continue;

@@ -52,8 +52,9 @@ struct candidate {
 
 // prepare_set re-registers every watch whose needs changed and collects the
 // ones already ready into |early|. A watch found quiet (nothing ready, the
-// kernel registered as needed) is passed over while nothing has touched its
-// connection since, so that idle connections cost a wait almost nothing.
+// kernel registered as needed) is passed over while its connection's
+// ts_conn_quiet_seq stays the same, so that idle connections cost a wait
+// almost nothing.
 // Returns how many, or -errno.
 static int prepare_set(int epfd, struct candidate *early, int max) {
   int n = 0;
