@@ -145,10 +145,15 @@ int ts_conn_fail_engine_locked(struct ts_conn *conn, int fd) {
   return -err;
 }
 
-// step_connecting checks, without blocking, whether the TCP connect finished.
-static int step_connecting(struct ts_conn *conn, int fd) {
-  struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-  int ready = TS_REAL(poll)(&pfd, 1, 0);
+// step_connecting checks, without blocking, whether the TCP connect finished
+// (writable, or failed: |kernel_revents| may have told already).
+static int step_connecting(struct ts_conn *conn, int fd,
+                           uint32_t kernel_revents) {
+  int ready = 1;
+  if (!(kernel_revents & (POLLOUT | POLLERR | POLLHUP))) {
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    ready = TS_REAL(poll)(&pfd, 1, 0);
+  }
   if (ready == 0) {
     conn->want = TS_IO_WANT_WRITE;
     return -EAGAIN;
@@ -261,7 +266,7 @@ static int step_inherited(struct ts_conn *conn, int fd) {
   return 0;
 }
 
-int ts_conn_step_locked(struct ts_conn *conn, int fd) {
+int ts_conn_step_locked(struct ts_conn *conn, int fd, uint32_t kernel_revents) {
   ts_conn_touch(conn);  // a connect wait's rounds (conn.h)
   switch (conn->state) {
     case TS_CONN_INHERITED: {
@@ -272,7 +277,7 @@ int ts_conn_step_locked(struct ts_conn *conn, int fd) {
       return step_handshake(conn, fd);
     }
     case TS_CONN_CONNECTING: {
-      int r = step_connecting(conn, fd);
+      int r = step_connecting(conn, fd, kernel_revents);
       if (r < 0) {
         return r;
       }

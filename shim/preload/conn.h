@@ -80,7 +80,9 @@ void ts_conn_put(struct ts_conn *conn);
 // blocking: finishes the TCP connect, creates the TLS object, drives the
 // handshake, and logs the outcome. Returns 0 once open, -EAGAIN with |want|
 // set while waiting for the socket, or -errno once failed. Caller holds lock.
-int ts_conn_step_locked(struct ts_conn *conn, int fd);
+// |kernel_revents|: what a wait just reported for the socket (0: nothing
+// known); a TCP connect reported finished needs no poll to tell.
+int ts_conn_step_locked(struct ts_conn *conn, int fd, uint32_t kernel_revents);
 
 // ts_conn_fail_locked marks |conn| failed with |err|, shuts the socket down so
 // the peer sees the end, and logs |reason| when it is not NULL.

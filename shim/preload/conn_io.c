@@ -126,7 +126,7 @@ static int advance_locked(struct ts_conn *conn, int fd, short *out_events) {
     return -conn->fail_errno;
   }
   if (conn->state != TS_CONN_OPEN) {
-    int r = ts_conn_step_locked(conn, fd);
+    int r = ts_conn_step_locked(conn, fd, 0);
     if (r == -EAGAIN) {
       *out_events = want_events(conn);
     } else if (r < 0) {
@@ -305,7 +305,7 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
   deadline_from_timeout(&dl, fd, SO_SNDTIMEO, HANDSHAKE_TIMEOUT_MS);
   for (;;) {
     pthread_mutex_lock(&conn->lock);
-    int r = ts_conn_step_locked(conn, fd);
+    int r = ts_conn_step_locked(conn, fd, 0);
     short events = want_events(conn);
     if (r < 0 && r != -EAGAIN) {
       conn->error_pending = 0;  // the connect hook itself reports it

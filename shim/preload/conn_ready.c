@@ -200,7 +200,7 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
   if ((conn->state == TS_CONN_CONNECTING || conn->state == TS_CONN_HANDSHAKE ||
        conn->state == TS_CONN_INHERITED) &&
       kernel_revents != 0) {
-    just_opened = ts_conn_step_locked(conn, fd) == 0;
+    just_opened = ts_conn_step_locked(conn, fd, kernel_revents) == 0;
   }
   switch (conn->state) {
     case TS_CONN_OPEN:

@@ -50,7 +50,7 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
     if (r == 0) {
       // Start the handshake now; it finishes on first use.
       pthread_mutex_lock(&conn->lock);
-      (void)ts_conn_step_locked(conn, fd);
+      (void)ts_conn_step_locked(conn, fd, 0);
       pthread_mutex_unlock(&conn->lock);
     }
     ts_conn_put(conn);
@@ -62,20 +62,20 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
 }
 
 TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
+  struct ts_conn *existing = ts_conn_get(fd);
+  if (existing != NULL) {
+    // A second connect() on a tracked socket (a non-blocking client asking
+    // how its connect went, as ab does): the kernel answers (0, EALREADY,
+    // EISCONN); the TLS state stays as it is, and no rule need be looked up.
+    ts_conn_put(existing);
+    return TS_REAL(connect)(fd, addr, len);
+  }
   const struct ts_rule *rule = NULL;
   char verify_name[256];
   switch (ts_policy_client(fd, addr, len, &rule, verify_name,
                            sizeof(verify_name))) {
-    case TS_COVER: {
-      struct ts_conn *existing = ts_conn_get(fd);
-      if (existing != NULL) {
-        // A second connect() on a tracked socket: the kernel answers
-        // (EALREADY, EISCONN); the TLS state stays as it is.
-        ts_conn_put(existing);
-        return TS_REAL(connect)(fd, addr, len);
-      }
+    case TS_COVER:
       return (int)ts_hook_ret(tls_connect(fd, addr, len, rule, verify_name));
-    }
     case TS_DENY:
       errno = EACCES;
       return -1;
