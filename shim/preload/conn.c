@@ -267,7 +267,6 @@ static int step_inherited(struct ts_conn *conn, int fd) {
 }
 
 int ts_conn_step_locked(struct ts_conn *conn, int fd, uint32_t kernel_revents) {
-  ts_conn_touch(conn);  // a connect wait's rounds (conn.h)
   switch (conn->state) {
     case TS_CONN_INHERITED: {
       int r = step_inherited(conn, fd);

@@ -150,10 +150,10 @@ void ts_edge_bump(int fd);
 // ts_conn_quiet_seq changes whenever what |conn| (watched through |fd|) is
 // ready for, or needs from the kernel, may have changed, through any of its
 // descriptors: ts_conn_touch is called by every ts_conn_put (each hooked
-// call on a connection ends with one), and within the calls that go round
-// waiting (each round of a blocking read or write, of a poll or select,
-// each handshake step) and on failure; the engine's reads of the kernel on
-// |fd| count too. It reads nothing of |conn| itself, so that an epoll wait
+// call on a connection ends with one), before each wait inside a call that
+// goes round waiting (a blocking read, write or connect, a poll or select
+// round), and on failure; the engine's reads of the kernel on |fd| count
+// too. It reads nothing of |conn| itself, so that an epoll wait
 // passes over thousands of idle connections cheaply (epoll_wait.c).
 // Counters are shared modulo their number: a collision only costs a
 // needless look.

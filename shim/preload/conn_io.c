@@ -197,7 +197,6 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
         recv_once_locked(conn, fd, (char *)buf + got, len - got, peek, &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
-    ts_conn_touch(conn);  // each round, not only at the end (conn.h)
     if (r > 0) {
       got += (size_t)r;
       if (!waitall || got == len) {
@@ -218,6 +217,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
       deadline_from_timeout(&dl, fd, SO_RCVTIMEO, 0);
       have_deadline = 1;
     }
+    ts_conn_touch(conn);  // what this round did counts before we wait
     int w = wait_for(fd, events, &dl);
     if (w < 0) {
       if (got > 0) {
@@ -274,7 +274,6 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
                                  &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
     pthread_mutex_unlock(&conn->lock);
-    ts_conn_touch(conn);  // each round, not only at the end (conn.h)
     if (r > 0) {
       sent += (size_t)r;
       continue;
@@ -289,6 +288,7 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
       deadline_from_timeout(&dl, fd, SO_SNDTIMEO, 0);
       have_deadline = 1;
     }
+    ts_conn_touch(conn);  // what this round did counts before we wait
     int w = wait_for(fd, events, &dl);
     if (w < 0) {
       if (sent > 0) {
@@ -314,6 +314,7 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
     if (r != -EAGAIN) {
       return r;
     }
+    ts_conn_touch(conn);  // what this step did counts before we wait
     int w = wait_for(fd, events, &dl);
     if (w == -ETIMEDOUT) {
       pthread_mutex_lock(&conn->lock);

@@ -217,6 +217,5 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
       break;
   }
   pthread_mutex_unlock(&conn->lock);
-  ts_conn_touch(conn);  // a poll or select round, an epoll report (conn.h)
   return out;
 }

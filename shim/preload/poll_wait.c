@@ -108,6 +108,11 @@ static int poll_loop(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
     if (r != 0 || (timeout != NULL && now_ns() >= deadline)) {
       return r;
     }
+    for (nfds_t i = 0; i < nfds; i++) {
+      if (st->conns[i] != NULL) {
+        ts_conn_touch(st->conns[i]);  // what the round did counts (conn.h)
+      }
+    }
   }
 }
 
