@@ -99,7 +99,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $$(UNIT_$$*)
 	$(CC) $(CFLAGS) $(BASE_CFLAGS) -o $@ $< $(UNIT_$*) $(INIH_LIB) \
 	      -lcriterion -ldl -pthread
 
-$(BUILD)/programs/%: tests/programs/%.c
+$(BUILD)/programs/%: tests/programs/%.c $(wildcard tests/programs/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -o $@ $<
 
