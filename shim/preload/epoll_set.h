@@ -47,9 +47,13 @@ struct watch {
 };
 
 struct epset {
-  struct watch *watches;
+  struct watch *watches;  // slots, indexed by a tag's slot bits
   size_t capacity;
   size_t used;
+  uint32_t *slot_of_fd;  // each descriptor's watch: its slot + 1, or 0
+  size_t fd_capacity;
+  uint32_t *free_slots;  // a stack of the slots with no watch
+  size_t num_free;
 };
 
 extern pthread_mutex_t ts_ep_lock;
