@@ -46,12 +46,19 @@ struct watch {
                           // quiet watch while it stays so
 };
 
+// A descriptor's slot in its set (epoll_watch.c's index); fd -1: empty.
+struct fd_slot {
+  int fd;
+  uint32_t slot;
+};
+
 struct epset {
   struct watch *watches;  // slots, indexed by a tag's slot bits
   size_t capacity;
   size_t used;
-  uint32_t *slot_of_fd;  // each descriptor's watch: its slot + 1, or 0
-  size_t fd_capacity;
+  struct fd_slot *index;  // each descriptor's watch, by hash of the fd
+  size_t index_cap;       // a power of two, or 0
+  size_t index_used;
   uint32_t *free_slots;  // a stack of the slots with no watch
   size_t num_free;
 };

@@ -45,15 +45,90 @@ struct epset *ts_epset_of(int epfd, int create) {
   return sets[epfd];
 }
 
-// find_watch is |set|'s watch of |fd|, or NULL: a look-up in the set's
-// index, so that epoll_ctl and close cost the same with ten thousand
-// watches as with ten.
-static struct watch *find_watch(struct epset *set, int fd) {
-  if (set == NULL || fd < 0 || (size_t)fd >= set->fd_capacity ||
-      set->slot_of_fd[fd] == 0) {
+// Each set finds a descriptor's watch through a hash table of its own
+// (linear probing, at most half full), so that epoll_ctl and close cost the
+// same with ten thousand watches as with ten, and the table's size follows
+// the number of watches, not the highest descriptor number.
+static size_t fd_home(int fd, size_t cap) {
+  return (size_t)(((uint32_t)fd * 2654435761u) >> 7) & (cap - 1);
+}
+
+static struct fd_slot *index_entry(const struct epset *set, int fd) {
+  if (set == NULL || fd < 0 || set->index_cap == 0) {
     return NULL;
   }
-  return &set->watches[set->slot_of_fd[fd] - 1];
+  size_t mask = set->index_cap - 1;
+  for (size_t i = fd_home(fd, set->index_cap);; i = (i + 1) & mask) {
+    if (set->index[i].fd == fd) {
+      return &set->index[i];
+    }
+    if (set->index[i].fd < 0) {
+      return NULL;
+    }
+  }
+}
+
+static void index_put(struct epset *set, int fd, uint32_t slot) {
+  size_t mask = set->index_cap - 1;
+  size_t i = fd_home(fd, set->index_cap);
+  while (set->index[i].fd >= 0) {
+    i = (i + 1) & mask;
+  }
+  set->index[i] = (struct fd_slot){.fd = fd, .slot = slot};
+  set->index_used++;
+}
+
+// index_reserve makes room in |set|'s table for one more descriptor.
+static int index_reserve(struct epset *set) {
+  if ((set->index_used + 1) * 2 <= set->index_cap) {
+    return 1;
+  }
+  size_t n = set->index_cap == 0 ? 16 : set->index_cap * 2;
+  struct fd_slot *old = set->index;
+  size_t old_cap = set->index_cap;
+  set->index = malloc(n * sizeof(*set->index));
+  if (set->index == NULL) {
+    set->index = old;
+    return 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    set->index[i].fd = -1;
+  }
+  set->index_cap = n;
+  set->index_used = 0;
+  for (size_t i = 0; i < old_cap; i++) {
+    if (old[i].fd >= 0) {
+      index_put(set, old[i].fd, old[i].slot);
+    }
+  }
+  free(old);
+  return 1;
+}
+
+// index_remove takes |e| out, moving back the entries after it that would
+// otherwise no longer be found.
+static void index_remove(struct epset *set, struct fd_slot *e) {
+  size_t mask = set->index_cap - 1;
+  size_t hole = (size_t)(e - set->index);
+  for (size_t j = (hole + 1) & mask; set->index[j].fd >= 0;
+       j = (j + 1) & mask) {
+    size_t home = fd_home(set->index[j].fd, set->index_cap);
+    // The entry at j may fill the hole unless its home lies after the hole,
+    // up to j (cyclically).
+    int stays =
+        hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!stays) {
+      set->index[hole] = set->index[j];
+      hole = j;
+    }
+  }
+  set->index[hole].fd = -1;
+  set->index_used--;
+}
+
+static struct watch *find_watch(struct epset *set, int fd) {
+  struct fd_slot *e = index_entry(set, fd);
+  return e == NULL ? NULL : &set->watches[e->slot];
 }
 
 // grow_slots doubles |set|'s slots; the new ones go on the free stack.
@@ -81,32 +156,16 @@ static int grow_slots(struct epset *set) {
   return 1;
 }
 
-// index_fd makes room for |fd| in |set|'s index.
-static int index_fd(struct epset *set, int fd) {
-  if ((size_t)fd < set->fd_capacity) {
-    return 1;
-  }
-  size_t n = (size_t)fd + 64;
-  uint32_t *grown = realloc(set->slot_of_fd, n * sizeof(*grown));
-  if (grown == NULL) {
-    return 0;
-  }
-  memset(grown + set->fd_capacity, 0, (n - set->fd_capacity) * sizeof(*grown));
-  set->slot_of_fd = grown;
-  set->fd_capacity = n;
-  return 1;
-}
-
 // new_watch takes a free slot of |set| for |fd|; NULL when out of memory
 // or slots.
 static struct watch *new_watch(struct epset *set, int fd) {
-  if (!index_fd(set, fd) || (set->num_free == 0 && !grow_slots(set))) {
+  if (!index_reserve(set) || (set->num_free == 0 && !grow_slots(set))) {
     return NULL;
   }
   uint32_t slot = set->free_slots[--set->num_free];
   struct watch *w = &set->watches[slot];
   w->fd = fd;
-  set->slot_of_fd[fd] = slot + 1;
+  index_put(set, fd, slot);
   return w;
 }
 
@@ -131,7 +190,10 @@ struct watch *ts_watch_of_tag(struct epset *set, uint64_t tag) {
 static void drop_watch(struct epset *set, struct watch *w) {
   ts_conn_put(w->conn);
   w->conn = NULL;
-  set->slot_of_fd[w->fd] = 0;
+  struct fd_slot *e = index_entry(set, w->fd);
+  if (e != NULL) {  // always: every live watch is in the index
+    index_remove(set, e);
+  }
   set->free_slots[set->num_free++] = (uint32_t)(w - set->watches);
   w->fd = -1;
   w->generation++;
@@ -320,7 +382,7 @@ static void forget_locked(int fd) {
       }
     }
     free(set->watches);
-    free(set->slot_of_fd);
+    free(set->index);
     free(set->free_slots);
     free(set);
     sets[fd] = NULL;

@@ -61,7 +61,13 @@ int main(int argc, char **argv) {
   struct rlimit lim;
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < (rlim_t)many + 64) {
     lim.rlim_cur = (rlim_t)many + 64;
-    (void)setrlimit(RLIMIT_NOFILE, &lim);
+    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+      fprintf(stderr,
+              "ctl_cost_client: cannot allow %d descriptors (hard limit "
+              "%llu)\n",
+              many + 64, (unsigned long long)lim.rlim_max);
+      return 1;
+    }
   }
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
   struct addrinfo *res = NULL;
