@@ -48,9 +48,12 @@ struct epset *ts_epset_of(int epfd, int create) {
 // Each set finds a descriptor's watch through a hash table of its own
 // (linear probing, at most half full), so that epoll_ctl and close cost the
 // same with ten thousand watches as with ten, and the table's size follows
-// the number of watches, not the highest descriptor number.
+// the number of watches, not the highest descriptor number. A slot's home
+// is the top bits of a multiplicative hash, which spreads descriptors that
+// differ by a power of two as well as consecutive ones.
 static size_t fd_home(int fd, size_t cap) {
-  return (size_t)(((uint32_t)fd * 2654435761u) >> 7) & (cap - 1);
+  int bits = __builtin_ctzl(cap);  // |cap| is a power of two, at least 16
+  return (size_t)(((uint32_t)fd * 2654435761u) >> (32 - bits));
 }
 
 static struct fd_slot *index_entry(const struct epset *set, int fd) {
@@ -68,40 +71,37 @@ static struct fd_slot *index_entry(const struct epset *set, int fd) {
   }
 }
 
-static void index_put(struct epset *set, int fd, uint32_t slot) {
-  size_t mask = set->index_cap - 1;
-  size_t i = fd_home(fd, set->index_cap);
-  while (set->index[i].fd >= 0) {
-    i = (i + 1) & mask;
+static void index_put(struct fd_slot *index, size_t cap, int fd,
+                      uint32_t slot) {
+  size_t i = fd_home(fd, cap);
+  while (index[i].fd >= 0) {
+    i = (i + 1) & (cap - 1);
   }
-  set->index[i] = (struct fd_slot){.fd = fd, .slot = slot};
-  set->index_used++;
+  index[i] = (struct fd_slot){.fd = fd, .slot = slot};
 }
 
-// index_reserve makes room in |set|'s table for one more descriptor.
+// index_reserve makes room in |set|'s table for one more descriptor. A
+// larger table is filled before it replaces the old one.
 static int index_reserve(struct epset *set) {
   if ((set->index_used + 1) * 2 <= set->index_cap) {
     return 1;
   }
   size_t n = set->index_cap == 0 ? 16 : set->index_cap * 2;
-  struct fd_slot *old = set->index;
-  size_t old_cap = set->index_cap;
-  set->index = malloc(n * sizeof(*set->index));
-  if (set->index == NULL) {
-    set->index = old;
+  struct fd_slot *grown = malloc(n * sizeof(*grown));
+  if (grown == NULL) {
     return 0;
   }
   for (size_t i = 0; i < n; i++) {
-    set->index[i].fd = -1;
+    grown[i].fd = -1;
   }
-  set->index_cap = n;
-  set->index_used = 0;
-  for (size_t i = 0; i < old_cap; i++) {
-    if (old[i].fd >= 0) {
-      index_put(set, old[i].fd, old[i].slot);
+  for (size_t i = 0; i < set->index_cap; i++) {
+    if (set->index[i].fd >= 0) {
+      index_put(grown, n, set->index[i].fd, set->index[i].slot);
     }
   }
-  free(old);
+  free(set->index);
+  set->index = grown;
+  set->index_cap = n;
   return 1;
 }
 
@@ -128,7 +128,10 @@ static void index_remove(struct epset *set, struct fd_slot *e) {
 
 static struct watch *find_watch(struct epset *set, int fd) {
   struct fd_slot *e = index_entry(set, fd);
-  return e == NULL ? NULL : &set->watches[e->slot];
+  if (e == NULL || e->slot >= set->capacity || set->watches[e->slot].fd != fd) {
+    return NULL;  // never, while the index and the slots agree
+  }
+  return &set->watches[e->slot];
 }
 
 // grow_slots doubles |set|'s slots; the new ones go on the free stack.
@@ -159,13 +162,14 @@ static int grow_slots(struct epset *set) {
 // new_watch takes a free slot of |set| for |fd|; NULL when out of memory
 // or slots.
 static struct watch *new_watch(struct epset *set, int fd) {
-  if (!index_reserve(set) || (set->num_free == 0 && !grow_slots(set))) {
+  if ((set->num_free == 0 && !grow_slots(set)) || !index_reserve(set)) {
     return NULL;
   }
   uint32_t slot = set->free_slots[--set->num_free];
   struct watch *w = &set->watches[slot];
   w->fd = fd;
-  index_put(set, fd, slot);
+  index_put(set->index, set->index_cap, fd, slot);
+  set->index_used++;
   return w;
 }
 
