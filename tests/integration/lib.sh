@@ -13,6 +13,8 @@ T=${T:?run.sh sets T}
 # nginx workers run unprivileged: let them read what the test serves.
 chmod 755 "$T"
 umask 022
+# The tests' own Python scripts import pki.py (the test PKI's server context).
+export PYTHONPATH="$ROOT/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 
 "$ROOT/tests/certs/make-certs.sh" "$CERTS"
 

@@ -7,10 +7,9 @@ source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
 cat > "$T/hold.py" <<'PY'
-import asyncio, os, ssl, sys
+import asyncio, pki, sys
 port, certs = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+ctx = pki.server_context(certs)
 async def hold(reader, writer):
     await reader.read()  # until the client closes
     writer.close()

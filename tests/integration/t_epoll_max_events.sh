@@ -9,10 +9,9 @@ source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
 cat > "$T/greet.py" <<'PY'
-import os, socket, ssl, sys, threading
+import pki, socket, ssl, sys, threading
 port, certs = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+ctx = pki.server_context(certs)
 srv = socket.create_server(("127.0.0.1", port))
 held = []
 def serve(raw):

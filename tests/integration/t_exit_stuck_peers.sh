@@ -7,10 +7,9 @@ need python3
 port=$(free_port)
 conns=8
 cat > "$T/stuck.py" <<'PY'
-import os, socket, ssl, sys, time
+import pki, socket, ssl, sys, time
 port, certs = int(sys.argv[1]), sys.argv[2]
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(os.path.join(certs, "server.pem"), os.path.join(certs, "server.key"))
+ctx = pki.server_context(certs)
 srv = socket.socket()
 # A small receive buffer, fixed: the window closes soon and stays closed.
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

@@ -11,10 +11,11 @@ lines are sent and waits for the client to close; or, with --notify, sends
 close_notify and keeps TCP open until the client's own close_notify or
 close. Anything else (wait_port's probe) is dropped."""
 import argparse
-import os
 import socket
 import ssl
 import time
+
+import pki
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
@@ -27,9 +28,7 @@ ap.add_argument("--mark")
 ap.add_argument("--notify", action="store_true")
 args = ap.parse_args()
 
-ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-ctx.load_cert_chain(os.path.join(args.certs, "server.pem"),
-                    os.path.join(args.certs, "server.key"))
+ctx = pki.server_context(args.certs)
 srv = socket.create_server(("127.0.0.1", args.port))
 while True:
     raw, _ = srv.accept()
