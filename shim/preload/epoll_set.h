@@ -57,9 +57,8 @@ struct epset {
   size_t capacity;
   size_t used;
   struct fd_slot *index;  // each descriptor's watch, by hash of the fd
-  size_t index_cap;       // a power of two, or 0
-  size_t index_used;
-  uint32_t *free_slots;  // a stack of the slots with no watch
+  size_t index_cap;       // a power of two, or 0; |used| entries
+  uint32_t *free_slots;   // a stack of the slots with no watch
   size_t num_free;
 };
 

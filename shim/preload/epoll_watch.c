@@ -83,7 +83,7 @@ static void index_put(struct fd_slot *index, size_t cap, int fd,
 // index_reserve makes room in |set|'s table for one more descriptor. A
 // larger table is filled before it replaces the old one.
 static int index_reserve(struct epset *set) {
-  if ((set->index_used + 1) * 2 <= set->index_cap) {
+  if ((set->used + 1) * 2 <= set->index_cap) {  // |used|: the entries
     return 1;
   }
   size_t n = set->index_cap == 0 ? 16 : set->index_cap * 2;
@@ -123,7 +123,6 @@ static void index_remove(struct epset *set, struct fd_slot *e) {
     }
   }
   set->index[hole].fd = -1;
-  set->index_used--;
 }
 
 static struct watch *find_watch(struct epset *set, int fd) {
@@ -169,7 +168,6 @@ static struct watch *new_watch(struct epset *set, int fd) {
   struct watch *w = &set->watches[slot];
   w->fd = fd;
   index_put(set->index, set->index_cap, fd, slot);
-  set->index_used++;
   return w;
 }
 
