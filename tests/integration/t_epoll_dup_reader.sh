@@ -9,22 +9,16 @@ source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
 cat > "$T/answer.py" <<'PY'
-import pki, socket, ssl, sys, threading, time
+import pki, sys, time
 port, certs = int(sys.argv[1]), sys.argv[2]
 ctx = pki.server_context(certs)
-srv = socket.create_server(("127.0.0.1", port))
 def serve(raw):
-    try:
-        time.sleep(0.3)  # the client's epoll wait sees the handshake pending
-        with ctx.wrap_socket(raw, server_side=True) as tls:
-            line = tls.recv(100)
-            tls.sendall(b"answer to " + line)
-            tls.recv(100)
-    except (ssl.SSLError, OSError):
-        pass  # wait_port's probe
-while True:
-    raw, _ = srv.accept()
-    threading.Thread(target=serve, args=(raw,), daemon=True).start()
+    time.sleep(0.3)  # the client's epoll wait sees the handshake pending
+    with ctx.wrap_socket(raw, server_side=True) as tls:
+        line = tls.recv(100)
+        tls.sendall(b"answer to " + line)
+        tls.recv(100)
+pki.serve_threads(port, serve)
 PY
 cat > "$T/client.py" <<'PY'
 import os, select, socket, sys, threading, time

@@ -9,22 +9,16 @@ source "$(dirname "$0")/lib.sh"
 need python3
 port=$(free_port)
 cat > "$T/greet.py" <<'PY'
-import pki, socket, ssl, sys, threading
+import pki, sys
 port, certs = int(sys.argv[1]), sys.argv[2]
 ctx = pki.server_context(certs)
-srv = socket.create_server(("127.0.0.1", port))
 held = []
 def serve(raw):
-    try:
-        tls = ctx.wrap_socket(raw, server_side=True)
-        held.append(tls)
-        if tls.recv(10) == b"greet me\n":
-            tls.sendall(b"g" * 100)  # one record
-    except (ssl.SSLError, OSError):
-        pass  # wait_port's probe
-while True:
-    raw, _ = srv.accept()
-    threading.Thread(target=serve, args=(raw,), daemon=True).start()
+    tls = ctx.wrap_socket(raw, server_side=True)
+    held.append(tls)
+    if tls.recv(10) == b"greet me\n":
+        tls.sendall(b"g" * 100)  # one record
+pki.serve_threads(port, serve)
 PY
 cat > "$T/client.py" <<'PY'
 import select, socket, sys
