@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd_limit_util.h"
 #include "timing_util.h"
 
 #define CALLS 2000
@@ -58,16 +58,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   int many = atoi(argv[3]);
-  struct rlimit lim;
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < (rlim_t)many + 64) {
-    lim.rlim_cur = (rlim_t)many + 64;
-    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
-      fprintf(stderr,
-              "ctl_cost_client: cannot allow %d descriptors (hard limit "
-              "%llu)\n",
-              many + 64, (unsigned long long)lim.rlim_max);
-      return 1;
-    }
+  if (allow_descriptors("ctl_cost_client", many + 64) < 0) {
+    return 1;
   }
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
   struct addrinfo *res = NULL;

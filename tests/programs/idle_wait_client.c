@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "fd_limit_util.h"
 #include "timing_util.h"
 
 #define WAITS 2000
@@ -43,10 +43,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   int idle = atoi(argv[3]);
-  struct rlimit lim;
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < (rlim_t)idle + 64) {
-    lim.rlim_cur = (rlim_t)idle + 64;
-    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  if (allow_descriptors("idle_wait_client", idle + 64) < 0) {
+    return 1;
   }
   int one = epoll_create1(EPOLL_CLOEXEC);
   int all = epoll_create1(EPOLL_CLOEXEC);
