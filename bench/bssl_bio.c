@@ -28,8 +28,11 @@ static int bio_read(BIO *bio, char *out, int len) {
     return (int)n;
   }
   // What BoringSSL asked for goes straight into its buffer; what follows
-  // it in the socket, up to READ_AHEAD bytes, into ours.
-  struct iovec iov[2] = {{out, (size_t)len}, {s->ahead, READ_AHEAD}};
+  // it in the socket, up to READ_AHEAD bytes, into ours. A large request is
+  // a record's body: only the next header is read ahead, as the engine does,
+  // so that a stream of large records is not copied twice.
+  size_t ahead = (size_t)len >= READ_AHEAD ? 5 : READ_AHEAD;
+  struct iovec iov[2] = {{out, (size_t)len}, {s->ahead, ahead}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
   ssize_t n = recvmsg(s->fd, &msg, 0);
   if (n < 0) {
