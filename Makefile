@@ -143,7 +143,8 @@ demo: deps
 # ECDSA P-256.
 BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
                   $(BUILD)/bench/connrate-bssl $(BUILD)/bench/echo_server-bssl \
-                  $(BUILD)/bench/exectime $(BUILD)/bench/handshake
+                  $(BUILD)/bench/exectime $(BUILD)/bench/handshake \
+                  $(BUILD)/bench/stream $(BUILD)/bench/stream-bssl
 BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
 BENCH_BSSL     := -I$(BSSL_INC) -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) \
                   -lssl -lcrypto
@@ -154,12 +155,12 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(BENCH_CFLAGS) -o $@ $<
 
-# connrate and echo_server come twice: plaintext (for tlsshim to carry), and
-# making their TLS connections themselves with BoringSSL (-bssl), configured
-# as tlsshim configures it. bench/handshake measures BoringSSL itself. The
-# -bssl programs and handshake link BoringSSL directly.
+# connrate, echo_server and stream come twice: plaintext (for tlsshim to
+# carry), and making their TLS connections themselves with BoringSSL
+# (-bssl), configured as tlsshim configures it. bench/handshake measures
+# BoringSSL itself. The -bssl programs and handshake link BoringSSL directly.
 BENCH_BUILT := $(addprefix $(BUILD)/bench/,connrate connrate-bssl \
-                 echo_server echo_server-bssl handshake)
+                 echo_server echo_server-bssl stream stream-bssl handshake)
 $(BUILD)/bench/connrate $(BUILD)/bench/connrate-bssl: bench/connrate.c \
                                                       bench/exchange.h
 $(BUILD)/bench/connrate: bench/exchange_plain.c
@@ -170,6 +171,10 @@ $(BUILD)/bench/echo_server $(BUILD)/bench/echo_server-bssl: \
 $(BUILD)/bench/echo_server: bench/echo_plain.c
 $(BUILD)/bench/echo_server-bssl: bench/echo_bssl.c $(BENCH_BSSL_SRC) \
                                  $(BENCH_BIO_SRC)
+$(BUILD)/bench/stream $(BUILD)/bench/stream-bssl: bench/stream.c bench/stream.h
+$(BUILD)/bench/stream: bench/stream_plain.c
+$(BUILD)/bench/stream-bssl: bench/stream_bssl.c $(BENCH_BSSL_SRC) \
+                            $(BENCH_BIO_SRC)
 $(BUILD)/bench/handshake: bench/handshake.c $(BENCH_BSSL_SRC)
 $(filter %-bssl %/handshake,$(BENCH_BUILT)): BENCH_LIBS = $(BENCH_BSSL)
 $(BENCH_BUILT):

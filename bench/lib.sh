@@ -7,8 +7,9 @@
 #   tlsshim-full  the same with `resumption = no`: every handshake is full;
 #   stunnel  plaintext programs with a stunnel pair between them (client
 #            mode in front of the client, server mode in front of the server);
-#   native   the program's own TLS, where it has one (bench/connrate and
-#            echo_server have a -bssl build that calls BoringSSL itself;
+#   native   the program's own TLS, where it has one (bench/connrate,
+#            echo_server and stream have a -bssl build that calls BoringSSL
+#            itself;
 #            native-full is that without resumption).
 # For each contender, `route NAME PORT` starts whatever sits in the middle
 # and sets CLIENT_PORT (where the client connects), SERVER_WRAP and

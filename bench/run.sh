@@ -33,6 +33,8 @@ rm -f "$results"/*.png  # charts of figures a previous version had
 SCENARIOS=(
   "throughput_1|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
   "throughput_4|plain tlsshim stunnel|Gbit/s|Gbit/s|higher"
+  "stream_1|plain tlsshim native|Gbit/s|Gbit/s|higher"
+  "stream_4|plain tlsshim native|Gbit/s|Gbit/s|higher"
   "latency|plain tlsshim stunnel|p50 p99|us us|lower"
   "idle_memory|plain tlsshim stunnel|server client|KiB/conn KiB/conn|lower"
   "conn_rate|plain tlsshim-full tlsshim stunnel native-full native|conn/s client-cpu server-cpu|conn/s us/conn us/conn|higher lower lower"
