@@ -1,5 +1,5 @@
 // bssl_bio.h — the socket BIO of the programs that call BoringSSL
-// themselves (connrate-bssl, echo_server-bssl). BoringSSL's own socket BIO
+// themselves (connrate-bssl, echo_server-bssl, stream-bssl). BoringSSL's own socket BIO
 // reads each record's header and body in two calls; this one reads ahead,
 // as tlsshim's engine does (shim/engine/wire.c), so that a flight of records
 // costs one recvmsg and the comparison with tlsshim is of TLS, not of

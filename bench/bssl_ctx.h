@@ -1,6 +1,6 @@
 // bssl_ctx.h — BoringSSL contexts configured as tlsshim's engine configures
 // them, for the benchmark programs that call BoringSSL themselves
-// (bench/handshake, connrate-bssl, echo_server-bssl): what they measure is
+// (bench/handshake, connrate-bssl, echo_server-bssl, stream-bssl): what they measure is
 // then BoringSSL doing what it does under tlsshim, without tlsshim.
 #ifndef TLSSHIM_BENCH_BSSL_CTX_H
 #define TLSSHIM_BENCH_BSSL_CTX_H

@@ -58,11 +58,6 @@ CEILING_HANDSHAKE = {"tlsshim-full": 0, "tlsshim": 2}
 # {contender: the conn_rate contender that stands for it}
 CEILING_SOCKETS = {"tlsshim-full": "native-full", "tlsshim": "native"}
 
-# The throughput ceiling over sockets: what bench/stream reached against
-# plaintext when it did TLS itself (native), moving the bytes as iperf3
-# does. {iperf3 scenario: its bench/stream scenario}
-STREAM_OF = {"throughput_1": "stream_1", "throughput_4": "stream_4"}
-
 # Scenarios whose figures are already a cost added to plaintext (measured
 # against it run by run): ratios to another contender mean nothing there.
 ADDED_COST = {"startup"}
@@ -267,10 +262,6 @@ def write_targets(f, rows, values, cores):
             shown, met = "%.2f %s" % (got, r["unit"]), got < bound
         tops = [ceiling_ratio(values, contender, cores, sockets)
                 if scenario == "http_new_conn" else None for sockets in (False, True)]
-        if scenario in STREAM_OF and ref == "plain":
-            own = next((o for o in rows if (o["scenario"], o["contender"])
-                        == (STREAM_OF[scenario], "native")), None)
-            tops[1] = own["vs_plain"] if own else None
         f.write("| %s | %s | %s | %s | %s | %s |\n" % (
             name, target, shown, "yes" if met else "**no**", x(tops[0]), x(tops[1])))
     f.write("The ceilings, for new connections: the ratio ab and nginx would reach if a "
@@ -281,10 +272,7 @@ def write_targets(f, rows, values, cores):
             "conn_rate's programs made it themselves with BoringSSL (native-full, "
             "native; client-cpu and server-cpu, over plaintext's, and never less "
             "than the handshake alone); each of ab and "
-            "nginx is one thread, on %d cores. For throughput against plaintext, the "
-            "ceiling over sockets is what bench/stream, which moves bytes as iperf3 "
-            "does, reached against plaintext when it did TLS itself with BoringSSL "
-            "(stream_1, stream_4: native).\n\n" % cores)
+            "nginx is one thread, on %d cores.\n\n" % cores)
 
 
 def charts(rows, out):

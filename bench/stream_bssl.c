@@ -1,10 +1,14 @@
 // stream_bssl.c — stream-bssl's connection (see stream.h): the program runs
 // TLS itself, with BoringSSL configured as tlsshim's engine configures it
-// (bssl_ctx.c), reading as the engine reads (bssl_bio.c). A receive reads
+// (bssl_ctx.c), reading as the engine reads (bssl_bio.c), with TCP_NODELAY
+// as tlsshim sets it. A receive reads
 // records until the buffer is full or the socket is empty, as tlsshim fills
 // one read(); a send seals the block in 16 KiB records and, when the kernel
 // refuses one, is repeated once the socket is writable until all are sent.
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -54,7 +58,10 @@ struct stream *stream_open(int fd, int sender) {
   SSL_set_bio(ssl, bio, bio);  // |ssl| owns it now
   s->ssl = ssl;
   s->fd = fd;
-  if ((sender ? SSL_connect(ssl) : SSL_accept(ssl)) != 1) {
+  int one = 1;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
+      (sender ? SSL_connect(ssl) : SSL_accept(ssl)) != 1) {
+    ERR_print_errors_fp(stderr);
     stream_free(s);
     return NULL;
   }
