@@ -1,5 +1,5 @@
 // stream — bulk throughput over STREAMS connections, each side in one thread,
-// as iperf3 moves it, for programs that do TLS themselves:
+// as iperf3 moves it, in a program that can also do TLS itself:
 //   stream recv PORT STREAMS ...   accepts STREAMS connections and reads them
 //                                  until each ends; prints Gbit/s received
 //   stream send HOST PORT SECONDS STREAMS ...
@@ -8,8 +8,9 @@
 // Both sides wait with poll() and read or write 128 KiB at a time (iperf3's
 // block). `stream` is plaintext; `stream-bssl`, with the arguments
 // stream.h's usage strings give, runs TLS itself (stream_bssl.c). The bench
-// compares the two to tell how much of plaintext's throughput TLS with this
-// BoringSSL leaves to a program that receives every stream in one thread.
+// runs stream plaintext and under tlsshim, and stream-bssl, to compare
+// tlsshim with a program doing its own TLS on bulk transfer, which iperf3
+// cannot.
 #include "stream.h"
 
 #include <errno.h>
