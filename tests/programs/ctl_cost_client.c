@@ -48,8 +48,7 @@ static double median_mod(int ep, int fd) {
       return -1;
     }
   }
-  qsort(took, CALLS, sizeof(took[0]), by_value);
-  return took[CALLS / 2];
+  return median_us(took, CALLS);
 }
 
 int main(int argc, char **argv) {

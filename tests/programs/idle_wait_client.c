@@ -33,8 +33,7 @@ static double median_wait(int ep) {
       return -1;
     }
   }
-  qsort(took, WAITS, sizeof(took[0]), by_value);
-  return took[WAITS / 2];
+  return median_us(took, WAITS);
 }
 
 int main(int argc, char **argv) {
