@@ -25,10 +25,21 @@
 
 // A recv reads up to this many bytes beyond what BoringSSL asked for, so a
 // small record costs one system call rather than two and a whole flight of
-// small records costs one (a recv for a body at least this large reads only
-// the next header beyond it; see wire.c). The buffer is freed once drained,
-// so an idle connection keeps none.
+// small records costs one. The buffer is freed once drained, so an idle
+// connection keeps none.
 #define TS_READ_AHEAD 4096
+
+// A recv for a record body at least TS_READ_AHEAD long reads up to this many
+// bytes beyond it: a bulk sender's next records are likely queued, and one
+// recv for the lot costs the receiver less than one per record, though it
+// copies them once more (see wire.c). The buffer goes back to spare.c once
+// drained. Measured here with iperf3 over four streams: 12 Gbit/s with one
+// recv per record, 13 to 17 with this.
+#define TS_BULK_READ_AHEAD (256 * 1024)
+
+// How many drained bulk buffers a process keeps for the next connection to
+// use (spare.c), rather than freeing them.
+#define TS_SPARE_BUFFERS 4
 
 // How many client sessions a context keeps for resumption (one per name).
 #define TS_SESSION_CACHE_SLOTS 16
@@ -77,8 +88,10 @@ struct ts_tls {
   size_t out_off;
 
   // Ciphertext received beyond what BoringSSL asked for (wire.c): |in|
-  // points to a TS_READ_AHEAD buffer of its own or to |in_header|.
+  // points to a TS_READ_AHEAD buffer of its own, to a TS_BULK_READ_AHEAD one
+  // from spare.c (|in_bulk|) or, when that cannot be had, to |in_header|.
   uint8_t *in;
+  int in_bulk;
   uint8_t in_header[5];  // the next record's header, read with a body
   size_t in_len;         // bytes held, from |in_off|
   size_t in_off;
@@ -131,6 +144,14 @@ int wire_has_input(const struct ts_tls *tls);
 
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);
+
+// --- spare.c: bulk read-ahead buffers, recycled --------------------------
+
+// spare_take returns a TS_BULK_READ_AHEAD buffer, a drained one if the
+// process has one spare, or NULL. spare_give keeps |buf| for the next taker,
+// or frees it when TS_SPARE_BUFFERS are kept already.
+uint8_t *spare_take(void);
+void spare_give(uint8_t *buf);
 
 // --- verify.c: certificate checks and reasons in words ---------------------
 

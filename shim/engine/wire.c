@@ -1,8 +1,9 @@
 // wire.c — the BIO between BoringSSL and the socket.
 //
 // Reads fill what BoringSSL asks for and read ahead, in the same recvmsg(),
-// into a small per-connection buffer (see receive) that later reads drain
-// first; tls.c keeps that buffer from hiding a whole record from readiness.
+// into a per-connection buffer (see receive) that later reads drain first
+// and that is given up once drained; tls.c keeps that buffer from hiding a
+// whole record from readiness.
 //
 // Writes send each sealed record from BoringSSL's own buffer and never ask it
 // to retry: what the kernel does not take at once (the rest of one record;
@@ -24,10 +25,13 @@ static pthread_once_t wire_once = PTHREAD_ONCE_INIT;
 static struct ts_tls *tls_of(BIO *bio) { return BIO_get_data(bio); }
 
 static void drop_input(struct ts_tls *tls) {
-  if (tls->in != tls->in_header) {
+  if (tls->in_bulk) {
+    spare_give(tls->in);
+  } else if (tls->in != tls->in_header) {
     free(tls->in);
   }
   tls->in = NULL;
+  tls->in_bulk = 0;
   tls->in_off = 0;
   tls->in_len = 0;
 }
@@ -45,19 +49,26 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
 }
 
 // receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
-// the kernel copies straight into BoringSSL's buffer, and only what lies
-// beyond the request is copied again later. BoringSSL asks for a record's
-// header, then for its body: a request for a large body reads only the next
-// header ahead, so a stream of large records costs one recvmsg each and
-// copies nothing twice but five bytes; any other request reads TS_READ_AHEAD
-// ahead, to take a flight of small records at once.
+// the kernel copies straight into BoringSSL's buffer, and what lies beyond
+// the request is copied again later. BoringSSL asks for a record's header,
+// then for its body. A request for a large body reads TS_BULK_READ_AHEAD
+// ahead, the records of a bulk sender that are already queued: a recvmsg per
+// record instead cost the receiver more, in system calls and in the window
+// updates each one sends, than the second copy costs (see engine.h). Without
+// a bulk buffer, it reads only the next header ahead. Any other request reads
+// TS_READ_AHEAD ahead, to take a flight of small records at once.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
   size_t ahead = TS_READ_AHEAD;
   if ((size_t)len >= TS_READ_AHEAD) {
-    tls->in = tls->in_header;
-    ahead = sizeof(tls->in_header);
+    tls->in = spare_take();
+    tls->in_bulk = tls->in != NULL;
+    ahead = TS_BULK_READ_AHEAD;
+    if (tls->in == NULL) {
+      tls->in = tls->in_header;
+      ahead = sizeof(tls->in_header);
+    }
   } else {
     tls->in = malloc(TS_READ_AHEAD);
   }

@@ -638,9 +638,26 @@ static void write_records(struct pair *p, size_t records) {
   cr_assert_eq(n, records * 16384);
 }
 
-// Small records queued behind a large one are still read ahead many at a
-// time, though the large record's body was read with only the next header
-// ahead of it.
+// A bulk sender's records are taken from the kernel many at a time: the
+// recv for a large record's body reads the records queued behind it too.
+Test(engine, large_records_queued_together_cost_two_recvs) {
+  struct pair p = open_session();
+  write_records(&p, 4);
+  static unsigned char dst[4 * 16384];
+  size_t n = 0;
+  recv_calls = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, sizeof(dst));
+  cr_assert(kernel_empty(p.sfd));
+  // The first header with the start of its body, then all the rest; one
+  // recv per record would be five.
+  cr_assert_eq(recv_calls, 2, "four full records took %zu recvmsg calls",
+               recv_calls);
+  close_pair(&p);
+}
+
+// Small records queued behind a large one are read ahead with it, or many
+// at a time after it.
 Test(engine, small_records_after_a_large_one_are_read_ahead_together) {
   struct pair p = open_session();
   int big = 1 << 20;
@@ -705,12 +722,13 @@ Test(engine, reset_after_a_full_record_fails_the_next_read) {
   size_t n = 0;
   recv_calls = 0;
   // The first record costs two: its header with the start of its body read
-  // ahead, then the rest of it with the next header.
+  // ahead, then the rest of it with the two records behind it (a bulk
+  // read-ahead). The third recv, for a fourth record, meets the reset.
   fail_recv_number = 3;
   enum ts_io r = eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n);
   fail_recv_number = 0;
   cr_assert_eq(r, TS_IO_DONE);
-  cr_assert_eq(n, 16384);
+  cr_assert_eq(n, 3 * 16384);
   cr_assert_geq(recv_calls, 3, "the reset was never met; the test is void");
   next_read_fails(&p, ECONNRESET, "socket error");
   close_pair(&p);
