@@ -656,6 +656,23 @@ Test(engine, large_records_queued_together_cost_two_recvs) {
   close_pair(&p);
 }
 
+// Whole records taken from the kernel with a large body stay readable while
+// the kernel socket is empty, one read after another, down to the last.
+Test(engine, bulk_read_ahead_records_stay_readable) {
+  struct pair p = open_session();
+  write_records(&p, 4);
+  static unsigned char dst[16384];
+  for (int i = 0; i < 4; i++) {
+    size_t n = 0;
+    cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+    cr_assert_eq(n, sizeof(dst), "read %d took %zu bytes", i, n);
+    cr_assert(kernel_empty(p.sfd), "read %d left bytes in the kernel", i);
+    cr_assert_eq(eng->readable(p.s), i < 3,
+                 "after read %d, %d records wait in the engine", i, 3 - i);
+  }
+  close_pair(&p);
+}
+
 // Small records queued behind a large one are read ahead with it, or many
 // at a time after it.
 Test(engine, small_records_after_a_large_one_are_read_ahead_together) {
