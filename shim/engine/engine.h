@@ -29,12 +29,14 @@
 // connection keeps none.
 #define TS_READ_AHEAD 4096
 
-// A recv for a record body at least TS_READ_AHEAD long reads up to this many
-// bytes beyond it: a bulk sender's next records are likely queued, and one
-// recv for the lot costs the receiver less than one per record, though it
-// copies them once more (see wire.c). The buffer goes back to spare.c once
-// drained. Measured here with iperf3 over four streams: 12 Gbit/s with one
-// recv per record, 13 to 17 with this.
+// A recv for a record body at least TS_READ_AHEAD long, within a read with
+// room for more, reads up to this many bytes beyond it, but no more than
+// that room: a bulk sender's next records are likely queued, and one recv
+// for them saves one per record, for one more copy of each (see wire.c).
+// Reading no more than the program asked for leaves the rest to the
+// kernel's buffers and TCP's flow control, and the read drains the buffer
+// (unless it ends at a close_notify or an error), which then goes back to
+// spare.c.
 #define TS_BULK_READ_AHEAD (256 * 1024)
 
 // How many drained bulk buffers a process keeps for the next connection to
@@ -95,10 +97,14 @@ struct ts_tls {
   uint8_t in_header[5];  // the next record's header, read with a body
   size_t in_len;         // bytes held, from |in_off|
   size_t in_off;
-  int in_only;  // wire_read serves |in| and never touches the socket
-  int latched;  // a close_notify or an error was taken from the socket
-                // early (settle, read_more): readable from then on, as
-                // every later read reports it
+  size_t read_room;  // plaintext the current read can still take: bounds a
+                     // bulk read-ahead (0 outside engine_read, and on peeks)
+  int ahead_full;    // the last recvmsg filled all it was offered, so the
+                     // kernel may hold more
+  int in_only;       // wire_read serves |in| and never touches the socket
+  int latched;       // a close_notify or an error was taken from the socket
+                     // early (settle, read_more): readable from then on, as
+                     // every later read reports it
 
   int more;            // another record of this write follows: MSG_MORE
   int cork;            // send with MSG_MORE: the FIN follows (close_notify)
@@ -139,8 +145,10 @@ enum ts_io wire_flush(struct ts_tls *tls);
 // wire_has_record returns 1 when the read-ahead buffer holds a whole record.
 int wire_has_record(const struct ts_tls *tls);
 
-// wire_has_input returns 1 when the read-ahead buffer holds any byte.
-int wire_has_input(const struct ts_tls *tls);
+// wire_more_queued returns 1 when more input is likely at hand without
+// waiting: the read-ahead buffer holds a byte, or the last recvmsg filled
+// all it was offered.
+int wire_more_queued(const struct ts_tls *tls);
 
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);

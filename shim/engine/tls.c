@@ -228,22 +228,26 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
   }
 }
 
-// read_more goes on with a read whose record was full, or while bytes read
-// ahead are left: a bulk sender fills its records, so the next ones are
-// likely queued already, and taking them now saves the program a wait and a
-// call for each. Bytes read ahead are the start of the next record, the rest
-// of which is likely in the kernel already, where an edge-triggered program
-// would never hear of it again: a read that stopped short there would look
-// drained to it (nginx reads so) and leave it waiting. It never waits (the
-// socket is non-blocking) and stops after a record that was not full with
-// nothing read ahead, so a small message costs no extra system call. What
+// read_more goes on with a read whose record was full, while bytes read
+// ahead are left, or when the last recvmsg filled all it was offered: a
+// bulk sender fills its records, so the next ones are likely queued already,
+// and taking them now saves the program a wait and a call for each. Bytes
+// read ahead are the start of the next record, the rest of which is likely
+// in the kernel already, and a recvmsg that was filled may have left more
+// there, where an edge-triggered program would never hear of it again: a
+// read that stopped short there would look drained to it (nginx reads so)
+// and leave it waiting. It never waits (the socket is non-blocking) and
+// stops after a record that was not full with nothing read ahead and the
+// kernel found drained, so a small message costs no extra system call. What
 // ends it, other than running out of input, is latched for the next read to
 // report; a socket error, which the kernel reports once, is kept for it.
 static size_t read_more(struct ts_tls *tls, uint8_t *buf, size_t room) {
   size_t got = 0;
   int r = TS_RECORD_MAX;
-  while ((r == TS_RECORD_MAX || (r > 0 && wire_has_input(tls))) && got < room) {
+  while ((r == TS_RECORD_MAX || (r > 0 && wire_more_queued(tls))) &&
+         got < room) {
     size_t left = room - got;
+    tls->read_room = left;
     r = SSL_read(tls->ssl, buf + got, left > INT32_MAX ? INT32_MAX : (int)left);
     if (r > 0) {
       got += (size_t)r;
@@ -275,12 +279,16 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
     return socket_failed(tls);
   }
   int want = len > INT32_MAX ? INT32_MAX : (int)len;
+  tls->read_room = peek ? 0 : (size_t)want;
   int r = peek ? SSL_peek(tls->ssl, buf, want) : SSL_read(tls->ssl, buf, want);
   if (r > 0) {
     *out_len = (size_t)r;
-    if (!peek && (r == TS_RECORD_MAX || wire_has_input(tls))) {
+    if (!peek && (r == TS_RECORD_MAX || wire_more_queued(tls))) {
       *out_len += read_more(tls, (uint8_t *)buf + r, (size_t)(want - r));
     }
+  }
+  tls->read_room = 0;
+  if (r > 0) {
     settle(tls);
     return TS_IO_DONE;
   }

@@ -51,20 +51,26 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
 // receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
 // the kernel copies straight into BoringSSL's buffer, and what lies beyond
 // the request is copied again later. BoringSSL asks for a record's header,
-// then for its body. A request for a large body reads TS_BULK_READ_AHEAD
-// ahead, the records of a bulk sender that are already queued: a recvmsg per
-// record instead cost the receiver more, in system calls and in the window
-// updates each one sends, than the second copy costs (see engine.h). Without
-// a bulk buffer, it reads only the next header ahead. Any other request reads
-// TS_READ_AHEAD ahead, to take a flight of small records at once.
+// then for its body. A request for a large body, in a read that has room
+// for more than it, reads ahead as much as that room, up to
+// TS_BULK_READ_AHEAD: the records of a bulk sender that are already queued,
+// and no more than the program asked for, so the kernel's buffers still
+// hold the rest and TCP's flow control still holds the sender back. A
+// recvmsg per record instead cost the receiver more, in system calls and in
+// the window updates each one sends, than the second copy costs (see
+// engine.h). Otherwise a large body reads only the next header ahead. Any
+// other request reads TS_READ_AHEAD ahead, to take a flight of small records
+// at once.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
   size_t ahead = TS_READ_AHEAD;
   if ((size_t)len >= TS_READ_AHEAD) {
-    tls->in = spare_take();
+    size_t room =
+        tls->read_room > (size_t)len ? tls->read_room - (size_t)len : 0;
+    tls->in = room > TS_READ_AHEAD ? spare_take() : NULL;
     tls->in_bulk = tls->in != NULL;
-    ahead = TS_BULK_READ_AHEAD;
+    ahead = room < TS_BULK_READ_AHEAD ? room : TS_BULK_READ_AHEAD;
     if (tls->in == NULL) {
       tls->in = tls->in_header;
       ahead = sizeof(tls->in_header);
@@ -77,6 +83,7 @@ static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
     msg.msg_iovlen = 2;
   }
   ssize_t n = engine_io->recvmsg(tls->fd, &msg, 0);
+  tls->ahead_full = n > 0 && (size_t)n == (size_t)len + iov[1].iov_len;
   if (n > len) {
     tls->in_off = 0;
     tls->in_len = (size_t)n - (size_t)len;
@@ -127,7 +134,9 @@ static int wire_read(BIO *bio, char *buf, int len) {
   }
 }
 
-int wire_has_input(const struct ts_tls *tls) { return tls->in_len > 0; }
+int wire_more_queued(const struct ts_tls *tls) {
+  return tls->in_len > 0 || tls->ahead_full;
+}
 
 int wire_has_record(const struct ts_tls *tls) {
   if (tls->in_len < 5) {
