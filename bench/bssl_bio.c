@@ -16,7 +16,8 @@ struct socket_bio {
   char *ahead;  // |small|, or |bulk| after a large request
   size_t off;   // what was read ahead and not yet taken: ahead[off, off+len)
   size_t len;
-  char *bulk;  // allocated at the first large request, kept to the end
+  size_t room;  // plaintext the current read can still take
+  char *bulk;   // allocated at the first large request, kept to the end
   char small[READ_AHEAD];
 };
 
@@ -32,18 +33,22 @@ static int bio_read(BIO *bio, char *out, int len) {
   }
   // What BoringSSL asked for goes straight into its buffer; what follows
   // it in the socket, up to READ_AHEAD bytes, into ours. A large request is
-  // a record's body: the records queued behind it are read too, up to
-  // BULK_READ_AHEAD bytes, as the engine does. Unlike the engine, which
-  // gives the buffer back once drained, this keeps it for the connection.
+  // a record's body: the records queued behind it are read too, as many
+  // as the current read has room for, up to BULK_READ_AHEAD bytes, as the
+  // engine does; without room, only the next header. Unlike the engine,
+  // which gives the buffer back once drained, this keeps it for the
+  // connection.
   s->ahead = s->small;
   size_t ahead = READ_AHEAD;
   if ((size_t)len >= READ_AHEAD) {
-    if (s->bulk == NULL) {
+    size_t room = s->room > (size_t)len ? s->room - (size_t)len : 0;
+    ahead = 5;
+    if (room > READ_AHEAD && s->bulk == NULL) {
       s->bulk = malloc(BULK_READ_AHEAD);
     }
-    if (s->bulk != NULL) {
+    if (room > READ_AHEAD && s->bulk != NULL) {
       s->ahead = s->bulk;
-      ahead = BULK_READ_AHEAD;
+      ahead = room < BULK_READ_AHEAD ? room : BULK_READ_AHEAD;
     }
   }
   struct iovec iov[2] = {{out, (size_t)len}, {s->ahead, ahead}};
@@ -116,4 +121,9 @@ BIO *bench_socket_bio(int fd) {
   BIO_set_data(bio, s);
   BIO_set_init(bio, 1);
   return bio;
+}
+
+void bench_socket_bio_set_room(BIO *bio, size_t room) {
+  struct socket_bio *s = BIO_get_data(bio);
+  s->room = room;
 }

@@ -13,4 +13,10 @@
 // or not as |fd| is; sends never raise SIGPIPE. NULL when out of memory.
 BIO *bench_socket_bio(int fd);
 
+// bench_socket_bio_set_room tells |bio| how much plaintext the SSL_read
+// about to be called can take, which bounds its read-ahead as tlsshim's
+// engine bounds its own by the program's read (0, the default: only the
+// next header beyond a large record).
+void bench_socket_bio_set_room(BIO *bio, size_t room);
+
 #endif  // TLSSHIM_BENCH_BSSL_BIO_H

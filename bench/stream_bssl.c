@@ -87,6 +87,7 @@ ssize_t stream_send(struct stream *s, const void *buf, size_t len) {
 ssize_t stream_recv(struct stream *s, void *buf, size_t len) {
   size_t got = 0;
   while (got < len) {
+    bench_socket_bio_set_room(SSL_get_rbio(s->ssl), len - got);
     int r = SSL_read(s->ssl, (char *)buf + got, (int)(len - got));
     if (r <= 0) {
       if (got > 0) {
