@@ -41,7 +41,7 @@ static int bio_read(BIO *bio, char *out, int len) {
   s->ahead = s->small;
   size_t ahead = READ_AHEAD;
   if ((size_t)len >= READ_AHEAD) {
-    size_t room = s->room > (size_t)len ? s->room - (size_t)len : 0;
+    size_t room = s->room > 16384 ? s->room - 16384 : 0;  // as the engine
     ahead = 5;
     if (room > READ_AHEAD && s->bulk == NULL) {
       s->bulk = malloc(BULK_READ_AHEAD);

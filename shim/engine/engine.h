@@ -36,7 +36,7 @@
 // Reading no more than the program asked for leaves the rest to the
 // kernel's buffers and TCP's flow control, and the read drains the buffer
 // (unless it ends at a close_notify or an error), which then goes back to
-// spare.c.
+// spare.c; wire_end_read makes sure it does.
 #define TS_BULK_READ_AHEAD (256 * 1024)
 
 // How many drained bulk buffers a process keeps for the next connection to
@@ -149,6 +149,11 @@ int wire_has_record(const struct ts_tls *tls);
 // waiting: the read-ahead buffer holds a byte, or the last recvmsg filled
 // all it was offered.
 int wire_more_queued(const struct ts_tls *tls);
+
+// wire_end_read, at the end of a read, moves anything left in a bulk
+// read-ahead buffer into one of its own size and gives the bulk buffer back,
+// so that no connection holds one between reads.
+void wire_end_read(struct ts_tls *tls);
 
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);

@@ -288,11 +288,14 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
     }
   }
   tls->read_room = 0;
+  enum ts_io io = TS_IO_DONE;
   if (r > 0) {
     settle(tls);
-    return TS_IO_DONE;
+  } else {
+    io = outcome(tls, r);
   }
-  return outcome(tls, r);
+  wire_end_read(tls);
+  return io;
 }
 
 enum ts_io engine_write(struct ts_tls *tls, int fd, const void *buf, size_t len,

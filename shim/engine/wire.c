@@ -55,10 +55,13 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
 // for more than it, reads ahead as much as that room, up to
 // TS_BULK_READ_AHEAD: the records of a bulk sender that are already queued,
 // and no more than the program asked for, so the kernel's buffers still
-// hold the rest and TCP's flow control still holds the sender back. A
-// recvmsg per record instead cost the receiver more, in system calls and in
-// the window updates each one sends, than the second copy costs (see
-// engine.h). Otherwise a large body reads only the next header ahead. Any
+// hold the rest and TCP's flow control still holds the sender back. The
+// record being read may fill up to TS_RECORD_MAX of that room, however much
+// of it was read already; the records after it bring no more plaintext than
+// their ciphertext, so the read takes all that was read ahead and the buffer
+// is drained, and given back, before the read returns. A recvmsg per record
+// instead costs a system call and a window update each (see engine.h).
+// Otherwise a large body reads only the next header ahead. Any
 // other request reads TS_READ_AHEAD ahead, to take a flight of small records
 // at once.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
@@ -67,7 +70,7 @@ static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   size_t ahead = TS_READ_AHEAD;
   if ((size_t)len >= TS_READ_AHEAD) {
     size_t room =
-        tls->read_room > (size_t)len ? tls->read_room - (size_t)len : 0;
+        tls->read_room > TS_RECORD_MAX ? tls->read_room - TS_RECORD_MAX : 0;
     tls->in = room > TS_READ_AHEAD ? spare_take() : NULL;
     tls->in_bulk = tls->in != NULL;
     ahead = room < TS_BULK_READ_AHEAD ? room : TS_BULK_READ_AHEAD;
@@ -136,6 +139,23 @@ static int wire_read(BIO *bio, char *buf, int len) {
 
 int wire_more_queued(const struct ts_tls *tls) {
   return tls->in_len > 0 || tls->ahead_full;
+}
+
+void wire_end_read(struct ts_tls *tls) {
+  if (!tls->in_bulk) {
+    return;  // and a drained bulk buffer went back already
+  }
+  // Only after a close_notify or an error, by receive's sums: keep what is
+  // left, not the 256 KiB around it.
+  uint8_t *rest = malloc(tls->in_len);
+  if (rest == NULL) {
+    return;  // kept until drained or freed
+  }
+  memcpy(rest, tls->in + tls->in_off, tls->in_len);
+  spare_give(tls->in);
+  tls->in = rest;
+  tls->in_off = 0;
+  tls->in_bulk = 0;
 }
 
 int wire_has_record(const struct ts_tls *tls) {
