@@ -29,10 +29,11 @@
 // connection keeps none.
 #define TS_READ_AHEAD 4096
 
-// A recv for a record body at least TS_READ_AHEAD long, within a read with
-// room for more, reads up to this many bytes beyond it, but no more than
-// that room: a bulk sender's next records are likely queued, and one recv
-// for them saves one per record, for one more copy of each (see wire.c).
+// A recv for a record body at least TS_READ_AHEAD long reads up to this many
+// bytes beyond it, but no more than the read's room beyond a whole record,
+// and only when that is more than TS_READ_AHEAD: a bulk sender's next
+// records are likely queued, and one recv for them saves one per record, for
+// one more copy of each (see wire.c).
 // Reading no more than the program asked for leaves the rest to the
 // kernel's buffers and TCP's flow control, and the read drains the buffer
 // (unless it ends at a close_notify or an error), which then goes back to
@@ -150,10 +151,12 @@ int wire_has_record(const struct ts_tls *tls);
 // all it was offered.
 int wire_more_queued(const struct ts_tls *tls);
 
-// wire_end_read, at the end of a read, moves anything left in a bulk
-// read-ahead buffer into one of its own size and gives the bulk buffer back,
-// so that no connection holds one between reads.
-void wire_end_read(struct ts_tls *tls);
+// wire_end_read, at the end of a read, gives back a bulk read-ahead buffer
+// that is not drained: what it holds is dropped unless |keep| (the read
+// ended at a close_notify or an error otherwise), or else moved into a
+// buffer of its own size, so that no connection holds one between reads
+// unless that allocation fails.
+void wire_end_read(struct ts_tls *tls, int keep);
 
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);

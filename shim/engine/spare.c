@@ -1,8 +1,9 @@
 // spare.c — bulk read-ahead buffers, recycled across a process's connections.
 //
-// wire.c reads a stream of large records TS_BULK_READ_AHEAD bytes at a time
-// and gives the buffer back as soon as it is drained, so an idle connection
-// keeps none. Allocating and freeing 256 KiB at that rate would have the
+// wire.c reads a stream of large records up to TS_BULK_READ_AHEAD bytes at
+// a time, as far as the program's read has room, and gives the buffer back
+// as soon as it is drained, within that read, so an idle connection keeps
+// none. Allocating and freeing 256 KiB at that rate would have the
 // allocator map, fault in and trim memory over and over (glibc does; seen in
 // perf as page faults in the receiving program). Drained buffers wait here
 // instead, up to TS_SPARE_BUFFERS of them for the whole process, and the

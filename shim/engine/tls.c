@@ -237,8 +237,10 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
 // there, where an edge-triggered program would never hear of it again: a
 // read that stopped short there would look drained to it (nginx reads so)
 // and leave it waiting. It never waits (the socket is non-blocking) and
-// stops after a record that was not full with nothing read ahead and the
-// kernel found drained, so a small message costs no extra system call. What
+// stops after a record that was not full with nothing read ahead, when the
+// last recvmsg did not fill all it was offered, so a small message costs no
+// extra system call (one that finds nothing, when a recvmsg was filled
+// exactly and nothing followed). What
 // ends it, other than running out of input, is latched for the next read to
 // report; a socket error, which the kernel reports once, is kept for it.
 static size_t read_more(struct ts_tls *tls, uint8_t *buf, size_t room) {
@@ -294,7 +296,7 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   } else {
     io = outcome(tls, r);
   }
-  wire_end_read(tls);
+  wire_end_read(tls, io == TS_IO_DONE && !tls->latched);
   return io;
 }
 

@@ -51,19 +51,18 @@ static int take_input(struct ts_tls *tls, char *buf, int len) {
 // receive fills |buf| with up to |len| bytes and reads ahead into |tls->in|:
 // the kernel copies straight into BoringSSL's buffer, and what lies beyond
 // the request is copied again later. BoringSSL asks for a record's header,
-// then for its body. A request for a large body, in a read that has room
-// for more than it, reads ahead as much as that room, up to
-// TS_BULK_READ_AHEAD: the records of a bulk sender that are already queued,
-// and no more than the program asked for, so the kernel's buffers still
-// hold the rest and TCP's flow control still holds the sender back. The
-// record being read may fill up to TS_RECORD_MAX of that room, however much
-// of it was read already; the records after it bring no more plaintext than
-// their ciphertext, so the read takes all that was read ahead and the buffer
-// is drained, and given back, before the read returns. A recvmsg per record
-// instead costs a system call and a window update each (see engine.h).
-// Otherwise a large body reads only the next header ahead. Any
-// other request reads TS_READ_AHEAD ahead, to take a flight of small records
-// at once.
+// then for its body. A request for a large body, in a read whose room
+// exceeds a whole record by more than TS_READ_AHEAD, reads ahead that
+// excess, up to TS_BULK_READ_AHEAD: the records of a bulk sender that are
+// already queued, and no more than the program asked for, so the kernel's
+// buffers still hold the rest and TCP's flow control still holds the sender
+// back. The record being read may fill up to TS_RECORD_MAX of the room,
+// however much of it was read already; the records after it bring no more
+// plaintext than their ciphertext, so the read takes all that was read
+// ahead and the buffer is drained, and given back, before the read returns. A
+// recvmsg per record instead costs a system call and a window update each (see
+// engine.h). Otherwise a large body reads only the next header ahead. Any other
+// request reads TS_READ_AHEAD ahead, to take a flight of small records at once.
 static ssize_t receive(struct ts_tls *tls, char *buf, int len) {
   struct iovec iov[2] = {{buf, (size_t)len}, {NULL, 0}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 1};
@@ -141,12 +140,17 @@ int wire_more_queued(const struct ts_tls *tls) {
   return tls->in_len > 0 || tls->ahead_full;
 }
 
-void wire_end_read(struct ts_tls *tls) {
+void wire_end_read(struct ts_tls *tls, int keep) {
   if (!tls->in_bulk) {
     return;  // and a drained bulk buffer went back already
   }
-  // Only after a close_notify or an error, by receive's sums: keep what is
-  // left, not the 256 KiB around it.
+  // Only after a close_notify or an error, by receive's sums. Nothing after
+  // those is ever read: drop it.
+  if (!keep) {
+    drop_input(tls);
+    return;
+  }
+  // Were the sums wrong: keep what is left, not the 256 KiB around it.
   uint8_t *rest = malloc(tls->in_len);
   if (rest == NULL) {
     return;  // kept until drained or freed

@@ -684,6 +684,10 @@ Test(engine, bulk_read_ahead_takes_only_what_the_read_has_room_for) {
 // of 4101, its header and the 4096 bytes read ahead with it.
 Test(engine, read_goes_on_after_a_read_ahead_that_was_filled) {
   struct pair p = open_session();
+  char desc[256];
+  eng->describe(p.s, desc, sizeof(desc));
+  cr_assert(strncmp(desc, "TLSv1.3 ", 8) == 0,
+            "the sizes below are TLS 1.3's; got '%s'", desc);
   static char first[4080];
   memset(first, 'f', sizeof(first) - 1);
   write_all(p.c, p.cfd, first);
@@ -695,6 +699,25 @@ Test(engine, read_goes_on_after_a_read_ahead_that_was_filled) {
                4079 + 4);
   cr_assert_eq(memcmp(dst + 4079, "next", 4), 0);
   cr_assert(kernel_empty(p.sfd));
+  close_pair(&p);
+}
+
+// A broken record met in a bulk read-ahead, with a good record behind it:
+// the read returns what came before, what the buffer still holds is never
+// read (the connection has failed), and the next read reports the error.
+Test(engine, broken_record_in_a_bulk_read_ahead_fails_the_next_read) {
+  struct pair p = open_session();
+  int big = 1 << 20;
+  setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+  write_records(&p, 2);
+  send_forged_record(p.cfd);
+  write_records(&p, 1);
+  static unsigned char dst[4 * 16384];
+  size_t n = 0;
+  cr_assert_eq(eng->read(p.s, p.sfd, dst, sizeof(dst), 0, &n), TS_IO_DONE);
+  cr_assert_eq(n, 2 * 16384);
+  cr_assert(kernel_empty(p.sfd), "the records after were not read ahead");
+  next_read_fails(&p, ECONNRESET, "TLS error");
   close_pair(&p);
 }
 
