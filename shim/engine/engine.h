@@ -33,11 +33,10 @@
 // bytes beyond it, but no more than the read's room beyond a whole record,
 // and only when that is more than TS_READ_AHEAD: a bulk sender's next
 // records are likely queued, and one recv for them saves one per record, for
-// one more copy of each (see wire.c).
-// Reading no more than the program asked for leaves the rest to the
-// kernel's buffers and TCP's flow control, and the read drains the buffer
-// (unless it ends at a close_notify or an error), which then goes back to
-// spare.c; wire_end_read makes sure it does.
+// one more copy of each (see wire.c). Reading no more than the program asked
+// for leaves the rest to the kernel's buffers and TCP's flow control, and
+// the read drains the buffer, which then goes back to spare.c (wire_end_read
+// drops what a read that ended at a close_notify or an error left).
 #define TS_BULK_READ_AHEAD (256 * 1024)
 
 // How many drained bulk buffers a process keeps for the next connection to
@@ -152,11 +151,9 @@ int wire_has_record(const struct ts_tls *tls);
 int wire_more_queued(const struct ts_tls *tls);
 
 // wire_end_read, at the end of a read, gives back a bulk read-ahead buffer
-// that is not drained: what it holds is dropped unless |keep| (the read
-// ended at a close_notify or an error otherwise), or else moved into a
-// buffer of its own size, so that no connection holds one between reads
-// unless that allocation fails.
-void wire_end_read(struct ts_tls *tls, int keep);
+// the read did not drain (it ended at a close_notify or an error, after
+// which nothing is read), so that no connection holds one between reads.
+void wire_end_read(struct ts_tls *tls);
 
 // wire_free releases both buffers.
 void wire_free(struct ts_tls *tls);

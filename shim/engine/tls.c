@@ -296,7 +296,7 @@ enum ts_io engine_read(struct ts_tls *tls, int fd, void *buf, size_t len,
   } else {
     io = outcome(tls, r);
   }
-  wire_end_read(tls, io == TS_IO_DONE && !tls->latched);
+  wire_end_read(tls);
   return io;
 }
 

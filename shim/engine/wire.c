@@ -140,26 +140,12 @@ int wire_more_queued(const struct ts_tls *tls) {
   return tls->in_len > 0 || tls->ahead_full;
 }
 
-void wire_end_read(struct ts_tls *tls, int keep) {
-  if (!tls->in_bulk) {
-    return;  // and a drained bulk buffer went back already
-  }
-  // Only after a close_notify or an error, by receive's sums. Nothing after
-  // those is ever read: drop it.
-  if (!keep) {
+void wire_end_read(struct ts_tls *tls) {
+  // By receive's sums a read drains its bulk buffer, unless it ended at a
+  // close_notify or an error, after which nothing is read: drop the rest.
+  if (tls->in_bulk) {
     drop_input(tls);
-    return;
   }
-  // Were the sums wrong: keep what is left, not the 256 KiB around it.
-  uint8_t *rest = malloc(tls->in_len);
-  if (rest == NULL) {
-    return;  // kept until drained or freed
-  }
-  memcpy(rest, tls->in + tls->in_off, tls->in_len);
-  spare_give(tls->in);
-  tls->in = rest;
-  tls->in_off = 0;
-  tls->in_bulk = 0;
 }
 
 int wire_has_record(const struct ts_tls *tls) {
