@@ -15,6 +15,7 @@
 #include "log.h"
 #include "real.h"
 #include "runtime.h"
+#include "vfork.h"
 
 static void conn_release(struct ts_fdentry *entry) {
   struct ts_conn *conn = (struct ts_conn *)entry;
@@ -74,6 +75,13 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
                                const struct sockaddr *peer,
                                const char *verify_name,
                                enum ts_conn_state state, int *out_err) {
+  if (ts_vfork_child()) {
+    // Its descriptor numbers are not those of the parent, whose fd table it
+    // would write to.
+    ts_log_error("a vfork() child cannot start a TLS connection before exec");
+    *out_err = -EPERM;
+    return NULL;
+  }
   int flags = TS_REAL(fcntl)(fd, F_GETFL);
   if (flags < 0) {
     *out_err = -errno;

@@ -61,7 +61,8 @@ struct ts_conn *ts_conn_new(enum ts_role role, const struct ts_rule *rule,
 // ts_conn_attach creates the connection of socket |fd| in |state|, makes the
 // kernel socket non-blocking (remembering whether the program had asked for
 // that) and records it in the fd table. Returns it with one reference for
-// the caller, or NULL with -errno in |*out_err|.
+// the caller, or NULL with -errno in |*out_err| (-EPERM in a vfork child,
+// vfork.h).
 struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
                                const struct ts_rule *rule,
                                const struct sockaddr *peer,

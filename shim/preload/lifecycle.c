@@ -7,6 +7,9 @@
 // of fork are re-created in the child; the engine keeps its own per-rule
 // locks consistent across fork (shim/engine/fork.c).
 //
+// vfork: the child runs on the parent's memory until it execs, so it is told
+// apart (vfork.h) and its close and dup calls are left to the kernel.
+//
 // exit: the kernel closes descriptors without calling close(); connections
 // this process used get their close_notify first, so the peer sees a clean
 // end rather than a truncation.
@@ -18,6 +21,7 @@
 #include "epoll_watch.h"
 #include "resolver.h"
 #include "runtime.h"
+#include "vfork.h"
 
 // How long exit waits, in all, for the connections' last records to leave:
 // a bound per connection would let many stuck peers hold exit for as many
@@ -50,6 +54,7 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
 }
 
 static void after_fork_child(void) {
+  ts_vfork_claim_memory();
   ts_fdtable_after_fork_child();
   ts_resolver_after_fork_child();
   ts_epoll_after_fork_child();
@@ -65,11 +70,14 @@ static void close_at_exit(struct ts_conn *conn, int fd) {
 }
 
 __attribute__((constructor)) static void lifecycle_init(void) {
+  ts_vfork_claim_memory();
   pthread_atfork(NULL, NULL, after_fork_child);
 }
 
 __attribute__((destructor)) static void lifecycle_exit(void) {
-  if (ts_fdtable_count() > 0) {
+  // A vfork child that calls exit() instead of _exit() runs destructors on
+  // its parent's connections, which are still the parent's to end.
+  if (ts_fdtable_count() > 0 && !ts_vfork_child()) {
     exit_deadline_ms = mono_ms() + EXIT_FLUSH_MS;
     for_each_conn(close_at_exit);
   }

@@ -4,6 +4,7 @@
 
 #include "../epoll_watch.h"
 #include "../log.h"
+#include "../vfork.h"
 #include "hook.h"
 
 // How long close() waits for buffered ciphertext (about a record at most) to
@@ -48,6 +49,9 @@ int ts_hook_close(int fd) {
   if (ts_log_owns_fd(fd)) {
     return 0;  // the log's descriptor is ours, not the program's
   }
+  if (ts_vfork_child()) {
+    return TS_REAL(close)(fd);  // the parent keeps its descriptor
+  }
   ts_epoll_note_closed(fd);
   if (ts_fdtable_count() > 0 || ts_epoll_tracking()) {
     forget_fd(fd);
@@ -65,11 +69,13 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
   if ((flags & CLOSE_RANGE_CLOEXEC) != 0 || first > last) {
     return TS_REAL(close_range)(first, last, flags);
   }
-  ts_epoll_forget_range(first, last);
-  ts_epoll_note_closed_range(first, last);
-  for (int fd = ts_fdtable_next((int)first);
-       fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
-    forget_fd(fd);
+  if (!ts_vfork_child()) {
+    ts_epoll_forget_range(first, last);
+    ts_epoll_note_closed_range(first, last);
+    for (int fd = ts_fdtable_next((int)first);
+         fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
+      forget_fd(fd);
+    }
   }
   // Close around the log's descriptor, which the program does not own.
   int log_fd = ts_log_fd();
@@ -87,9 +93,12 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
   return 0;
 }
 
+// In a vfork child, duplicates are left untracked: the child's descriptor
+// numbers are not the parent's, and it is about to exec (the new image
+// adopts inherited connections itself, inherit.c).
 TS_EXPORT int dup(int old_fd) {
   int fd = TS_REAL(dup)(old_fd);
-  if (fd >= 0) {
+  if (fd >= 0 && !ts_vfork_child()) {
     share_fd(old_fd, fd);
   }
   return fd;
@@ -102,12 +111,13 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
     errno = EBUSY;  // never let a program's dup2 replace our log
     return -1;
   }
-  if (old_fd != new_fd) {
+  int track = old_fd != new_fd && !ts_vfork_child();
+  if (track) {
     forget_fd(new_fd);
   }
   int fd = use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
                     : TS_REAL(dup2)(old_fd, new_fd);
-  if (fd >= 0 && old_fd != new_fd) {
+  if (fd >= 0 && track) {
     share_fd(old_fd, fd);
   }
   return fd;

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "../log.h"
+#include "../vfork.h"
 #include "hook.h"
 
 typedef int (*fcntl_fn)(int, int, ...);
@@ -35,7 +36,8 @@ static int tls_fcntl(fcntl_fn real, struct ts_conn *conn, int fd, int cmd,
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
       int new_fd = real(fd, cmd, arg);
-      if (new_fd >= 0 && !ts_fdtable_insert(new_fd, &conn->entry)) {
+      if (new_fd >= 0 && !ts_vfork_child() &&  // as dup() (close.c)
+          !ts_fdtable_insert(new_fd, &conn->entry)) {
         ts_log_error("%s: cannot track duplicate descriptor %d", conn->label,
                      new_fd);
       }
