@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "real.h"
@@ -93,6 +94,11 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
     *out_err = -ENOMEM;
     return NULL;
   }
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    conn->sock_dev = st.st_dev;
+    conn->sock_ino = st.st_ino;
+  }
   // TLS turns one program write into a record, and a handshake into
   // flights; with Nagle's algorithm the second small segment waits for the
   // peer's delayed ACK (40 ms a connection, measured with ab against nginx).
@@ -109,8 +115,22 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
   return conn;
 }
 
+// names_socket returns whether |fd| is |conn|'s socket.
+static int names_socket(const struct ts_conn *conn, int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_dev == conn->sock_dev &&
+         st.st_ino == conn->sock_ino;
+}
+
 struct ts_conn *ts_conn_get(int fd) {
-  return (struct ts_conn *)ts_fdtable_get(fd);
+  struct ts_conn *conn = (struct ts_conn *)ts_fdtable_get(fd);
+  if (conn != NULL && ts_vfork_child() && !names_socket(conn, fd)) {
+    // The table is the parent's: the child has closed this number since,
+    // or put another file on it.
+    ts_fdentry_unref(&conn->entry);
+    return NULL;
+  }
+  return conn;
 }
 
 void ts_conn_put(struct ts_conn *conn) {

@@ -1,15 +1,18 @@
 // runtime_config.c — loads TLSSHIM_CONFIG once per process.
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "runtime.h"
+#include "vfork.h"
 
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static struct ts_config *config;
+static atomic_int loaded;
 
 // The path is read from the environment when the library starts, not when
 // the configuration is first needed: servers such as nginx scrub the
@@ -26,6 +29,7 @@ __attribute__((constructor)) static void remember_config_path(void) {
 }
 
 static void load_config(void) {
+  atomic_store(&loaded, 1);  // tried, whatever the outcome
   // Another constructor (inherit.c) may need the configuration before ours
   // has run; constructor order between files is not defined.
   remember_config_path();
@@ -51,6 +55,12 @@ static void load_config(void) {
 }
 
 const struct ts_config *ts_runtime_config(void) {
+  if (!atomic_load(&loaded) && ts_vfork_child()) {
+    // Loading opens the log in the child's descriptor table but records
+    // its number in the parent's memory; without a configuration, TCP is
+    // denied (fail closed), as when it cannot be loaded.
+    return NULL;
+  }
   pthread_once(&config_once, load_config);
   return config;
 }

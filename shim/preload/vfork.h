@@ -2,20 +2,21 @@
 #ifndef TLSSHIM_VFORK_H
 #define TLSSHIM_VFORK_H
 
-// ts_vfork_child returns 1 when the calling process runs on memory it
-// shares with the process that owns it: a child of vfork() (Python's
-// subprocess, for one) or of clone(CLONE_VM), between its start and its
-// exec or _exit. Such a child has a descriptor table of its own but the
-// parent's connections, fd table and epoll records, and the parent keeps
-// every descriptor the child closes: its close, close_range and dup calls
-// must go straight to the kernel, changing nothing of ours and sending no
-// close_notify, and it must not start TLS connections. When it cannot tell
-// (the kernel refuses to compare), it says 1.
+// ts_vfork_child returns 1 when the calling process is a child of vfork()
+// (Python's subprocess, for one), between its start and its exec or _exit.
+// Such a child runs on its parent's memory: it sees the parent's
+// connections, fd table and epoll records, but has a descriptor table of
+// its own, and the parent keeps every descriptor the child closes. So its
+// close, close_range and dup calls go straight to the kernel, changing
+// nothing of ours and sending no close_notify; a table entry is believed
+// only for a descriptor that still names the connection's socket
+// (ts_conn_get); and it neither loads the configuration nor starts TLS
+// connections.
 //
-// Costs one getpid() system call, and in a child a kcmp() as well; leaves
-// errno as it was. A child with a private copy of the memory that fork's
-// handlers did not reach (_Fork, a raw fork system call) takes the memory
-// as its own on its first call, and is answered 0 from then on.
+// Costs one thread-local load, and a getpid() in a thread that has called
+// vfork() since it last asked. Only vfork() called through the dynamic
+// linker is seen, and only on x86-64; glibc's posix_spawn, system and popen
+// start their children without reaching any hook (glibc 2.29 and later).
 int ts_vfork_child(void);
 
 // ts_vfork_claim_memory records the calling process as the owner of the

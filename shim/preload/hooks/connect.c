@@ -5,7 +5,6 @@
 #include "../epoll_watch.h"
 #include "../log.h"
 #include "../policy.h"
-#include "../vfork.h"
 #include "hook.h"
 
 // forget drops a connection that never came to be and gives the socket back
@@ -65,15 +64,11 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
 TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
   struct ts_conn *existing = ts_conn_get(fd);
   if (existing != NULL) {
-    ts_conn_put(existing);
     // A second connect() on a tracked socket (a non-blocking client asking
     // how its connect went, as ab does): the kernel answers (0, EALREADY,
     // EISCONN); the TLS state stays as it is, and no rule need be looked up.
-    // Not in a vfork child: the entry is its parent's, and may be for a
-    // descriptor number the child has closed and reused since.
-    if (!ts_vfork_child()) {
-      return TS_REAL(connect)(fd, addr, len);
-    }
+    ts_conn_put(existing);
+    return TS_REAL(connect)(fd, addr, len);
   }
   const struct ts_rule *rule = NULL;
   char verify_name[256];
