@@ -111,6 +111,25 @@ static int wait_for(int fd, short events, const struct deadline *dl) {
   return 0;
 }
 
+// wait_on is wait_for inside a call the program made on |fd| for |conn|.
+// When the wait ends, |fd| must still name |conn|: another thread may have
+// closed it meanwhile (close() takes it out of the fd table before the
+// kernel closes it), and the number may have gone to another file since.
+// The call then fails with EBADF rather than read or write whatever the
+// number names now.
+static int wait_on(struct ts_conn *conn, int fd, short events,
+                   const struct deadline *dl) {
+  int w = wait_for(fd, events, dl);
+  if (w == 0) {
+    struct ts_fdentry *now = ts_fdtable_get(fd);
+    ts_fdentry_unref(now);
+    if (now != &conn->entry) {
+      return -EBADF;
+    }
+  }
+  return w;
+}
+
 static short want_events(const struct ts_conn *conn) {
   short events = conn->want == TS_IO_WANT_READ ? POLLIN : POLLOUT;
   if (conn->tls != NULL && conn->engine->has_output(conn->tls)) {
@@ -218,7 +237,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
       have_deadline = 1;
     }
     ts_conn_touch(conn);  // what this round did counts before we wait
-    int w = wait_for(fd, events, &dl);
+    int w = wait_on(conn, fd, events, &dl);
     if (w < 0) {
       if (got > 0) {
         return (ssize_t)got;
@@ -289,7 +308,7 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
       have_deadline = 1;
     }
     ts_conn_touch(conn);  // what this round did counts before we wait
-    int w = wait_for(fd, events, &dl);
+    int w = wait_on(conn, fd, events, &dl);
     if (w < 0) {
       if (sent > 0) {
         return (ssize_t)sent;
@@ -315,7 +334,7 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
       return r;
     }
     ts_conn_touch(conn);  // what this step did counts before we wait
-    int w = wait_for(fd, events, &dl);
+    int w = wait_on(conn, fd, events, &dl);
     if (w == -ETIMEDOUT) {
       pthread_mutex_lock(&conn->lock);
       ts_conn_fail_locked(conn, fd, ETIMEDOUT,
