@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "log.h"
 #include "real.h"
@@ -71,6 +70,17 @@ struct ts_conn *ts_conn_new(enum ts_role role, const struct ts_rule *rule,
   return conn;
 }
 
+// socket_cookie returns the kernel's number for |fd|'s socket, unique
+// while the system runs, or 0 with errno set.
+static uint64_t socket_cookie(int fd) {
+  uint64_t cookie = 0;
+  socklen_t len = sizeof(cookie);
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0) {
+    return 0;
+  }
+  return cookie;
+}
+
 struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
                                const struct ts_rule *rule,
                                const struct sockaddr *peer,
@@ -94,10 +104,16 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
     *out_err = -ENOMEM;
     return NULL;
   }
-  struct stat st;
-  if (fstat(fd, &st) == 0) {
-    conn->sock_dev = st.st_dev;
-    conn->sock_ino = st.st_ino;
+  // A vfork child tells the connection's socket by this (ts_conn_get).
+  conn->sock_cookie = socket_cookie(fd);
+  if (conn->sock_cookie == 0) {
+    *out_err = -errno;
+    ts_log_error(
+        "cannot read socket %d's SO_COOKIE (%s; Linux 4.12 or later "
+        "has it)",
+        fd, strerror(errno));
+    ts_conn_put(conn);
+    return NULL;
   }
   // TLS turns one program write into a record, and a handshake into
   // flights; with Nagle's algorithm the second small segment waits for the
@@ -115,22 +131,37 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
   return conn;
 }
 
-// names_socket returns whether |fd| is |conn|'s socket.
-static int names_socket(const struct ts_conn *conn, int fd) {
-  struct stat st;
-  return fstat(fd, &st) == 0 && st.st_dev == conn->sock_dev &&
-         st.st_ino == conn->sock_ino;
+// child_conn_get is ts_conn_get in a vfork child. The fd table is the
+// parent's, by the parent's descriptor numbers, so |fd| is matched by its
+// socket: a duplicate the child made of a connection's socket finds that
+// connection, and a number the child has given to another file finds none.
+static struct ts_conn *child_conn_get(int fd) {
+  int saved_errno = errno;
+  uint64_t cookie = socket_cookie(fd);
+  errno = saved_errno;
+  if (cookie == 0) {
+    return NULL;  // not a socket, or not open
+  }
+  struct ts_conn *conn = (struct ts_conn *)ts_fdtable_get(fd);  // likeliest
+  if (conn != NULL && conn->sock_cookie == cookie) {
+    return conn;
+  }
+  ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
+  for (int n = ts_fdtable_next(0); n >= 0; n = ts_fdtable_next(n + 1)) {
+    conn = (struct ts_conn *)ts_fdtable_get(n);
+    if (conn != NULL && conn->sock_cookie == cookie) {
+      return conn;
+    }
+    ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
+  }
+  return NULL;
 }
 
 struct ts_conn *ts_conn_get(int fd) {
-  struct ts_conn *conn = (struct ts_conn *)ts_fdtable_get(fd);
-  if (conn != NULL && ts_vfork_child() && !names_socket(conn, fd)) {
-    // The table is the parent's: the child has closed this number since,
-    // or put another file on it.
-    ts_fdentry_unref(&conn->entry);
-    return NULL;
+  if (ts_vfork_child()) {
+    return child_conn_get(fd);
   }
-  return conn;
+  return (struct ts_conn *)ts_fdtable_get(fd);
 }
 
 void ts_conn_put(struct ts_conn *conn) {

@@ -46,8 +46,7 @@ struct ts_conn {
   int fail_errno;          // the errno of a failed connection
   int error_pending;       // getsockopt(SO_ERROR) has yet to report fail_errno
   int used;                // this process has moved data on the connection
-  dev_t sock_dev;          // the socket as fstat() names it, so that a vfork
-  ino_t sock_ino;          // child can tell it from a reused number (vfork.h)
+  uint64_t sock_cookie;    // the socket's SO_COOKIE (vfork.h)
   char peer[80];           // "127.0.0.1:8443"
   char label[160];         // "[client:web] 127.0.0.1:8443", starts log lines
   char verify_name[256];
@@ -72,8 +71,8 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
                                enum ts_conn_state state, int *out_err);
 
 // ts_conn_get returns the connection on |fd| with a new reference, or NULL
-// when |fd| carries none (the common, lock-free case). In a vfork child, an
-// entry counts only while |fd| still names the connection's socket.
+// when |fd| carries none (the common, lock-free case). In a vfork child, it
+// is the connection whose socket |fd| is, whatever its number.
 struct ts_conn *ts_conn_get(int fd);
 
 // ts_conn_put drops a reference taken by ts_conn_get or ts_conn_new; accepts

@@ -54,7 +54,7 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
 }
 
 static void after_fork_child(void) {
-  ts_vfork_claim_memory();
+  ts_vfork_after_fork_child();
   ts_fdtable_after_fork_child();
   ts_resolver_after_fork_child();
   ts_epoll_after_fork_child();
@@ -70,7 +70,6 @@ static void close_at_exit(struct ts_conn *conn, int fd) {
 }
 
 __attribute__((constructor)) static void lifecycle_init(void) {
-  ts_vfork_claim_memory();
   pthread_atfork(NULL, NULL, after_fork_child);
 }
 

@@ -77,8 +77,7 @@
   X(int, gethostbyname_r,                                                      \
     (const char *, struct hostent *, char *, size_t, struct hostent **,        \
      int *))                                                                   \
-  X(FILE *, fdopen, (int, const char *))                                       \
-  X(pid_t, vfork, (void))
+  X(FILE *, fdopen, (int, const char *))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
 struct ts_real_table {

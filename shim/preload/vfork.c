@@ -2,66 +2,101 @@
 //
 // vfork() cannot be wrapped by a C function: the child returns from it and
 // goes on using the stack where the wrapper's frame was, while the parent is
-// suspended inside the wrapper. So the exported vfork is four instructions:
-// call ts_vfork_enter, which marks the calling thread and returns the real
-// vfork, then jump to it with the program's own return address on top of
-// the stack, as if the program had called it directly.
+// suspended inside the wrapper. So the exported vfork is assembly that makes
+// the system call itself, as glibc's does: it keeps the return address in a
+// register across the call, which the child's use of the stack cannot
+// clobber. Before the call, ts_vfork_enter marks the calling thread with
+// its process ID; in the parent, ts_vfork_leave removes the mark as soon as
+// the call returns.
 //
 // The mark is thread-local. The child runs on the calling thread's memory,
-// thread-local storage included, so it sees the mark; the parent's other
-// threads never do. A marked thread is the child while getpid() is not the
-// owner's, and the parent again once it is (the mark is then cleared: the
-// parent resumes only after the child has exec'd or ended).
+// thread-local storage included, so it sees the mark, under another process
+// ID; the parent's other threads never see it, and the marked thread sees
+// its own process ID until the mark goes (a signal handler that runs in the
+// parent just before the call).
 #include "vfork.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
-#include "real.h"
+__thread struct ts_vfork_mark ts_vfork_mark;
 
-// 0 until the constructor's claim; a fork child claims it again.
-static _Atomic pid_t owner_pid;
-static __thread int in_vfork __attribute__((tls_model("initial-exec")));
-
-void ts_vfork_claim_memory(void) { atomic_store(&owner_pid, getpid()); }
-
-int ts_vfork_child(void) {
-  if (__builtin_expect(!in_vfork, 1)) {
-    return 0;
-  }
+int ts_vfork_child_slow(void) {
   int saved_errno = errno;
   pid_t self = getpid();
   errno = saved_errno;
-  if (self != atomic_load(&owner_pid)) {
-    return 1;
-  }
-  in_vfork = 0;
-  return 0;
+  return self != ts_vfork_mark.pid;
 }
 
-// ts_vfork_enter runs in the calling thread just before the real vfork();
-// only the assembly below calls it.
-void *ts_vfork_enter(void) __attribute__((used, visibility("hidden")));
-void *ts_vfork_enter(void) {
-  in_vfork = 1;
-  pid_t (*real)(void) = TS_REAL(vfork);
-  return (void *)(real != NULL ? real : fork);
+void ts_vfork_after_fork_child(void) { ts_vfork_mark.set = 0; }
+
+// Called only by the assembly below.
+void ts_vfork_enter(void) __attribute__((used, visibility("hidden")));
+long ts_vfork_leave(long ret) __attribute__((used, visibility("hidden")));
+
+void ts_vfork_enter(void) {
+  ts_vfork_mark.pid = getpid();
+  ts_vfork_mark.set = 1;
+}
+
+// ts_vfork_leave takes the system call's result in the parent and returns
+// vfork()'s: the child's ID, or -1 with errno set.
+long ts_vfork_leave(long ret) {
+  ts_vfork_mark.set = 0;
+  if (ret < 0 && ret > -4096) {
+    errno = (int)-ret;
+    return -1;
+  }
+  return ret;
 }
 
 #if defined(__x86_64__)
-// On entry the stack holds the return address (8 mod 16): one more word
-// aligns it for the call. endbr64 is a no-op where indirect-branch tracking
-// is off.
+// On entry the return address is on top of the stack (8 mod 16): one more
+// word aligns the stack for a call. The child returns as glibc's vfork
+// returns, without popping a shadow stack it shares with the parent when
+// one is in use (rdsspq reads 0, or does nothing, without one).
 __asm__(
     ".text\n"
     ".globl vfork\n"
     ".type vfork, @function\n"
     "vfork:\n"
+    "  .cfi_startproc\n"
     "  endbr64\n"
     "  sub $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset 8\n"
     "  call ts_vfork_enter\n"
     "  add $8, %rsp\n"
-    "  jmp *%rax\n"
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  pop %rdi\n"  // the return address, kept by the kernel across syscall
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  .cfi_register %rip, %rdi\n"
+    "  mov $58, %eax\n"  // SYS_vfork
+    "  syscall\n"
+    "  push %rdi\n"
+    "  .cfi_adjust_cfa_offset 8\n"
+    "  .cfi_rel_offset %rip, 0\n"
+    "  test %rax, %rax\n"
+    "  jz 1f\n"
+    "  sub $8, %rsp\n"  // the parent, or an error
+    "  .cfi_adjust_cfa_offset 8\n"
+    "  mov %rax, %rdi\n"
+    "  call ts_vfork_leave\n"
+    "  add $8, %rsp\n"
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  ret\n"
+    "1:\n"  // the child
+    "  xor %esi, %esi\n"
+    "  rdsspq %rsi\n"
+    "  test %rsi, %rsi\n"
+    "  jz 2f\n"
+    "  .cfi_remember_state\n"
+    "  pop %rdi\n"
+    "  .cfi_adjust_cfa_offset -8\n"
+    "  .cfi_register %rip, %rdi\n"
+    "  jmp *%rdi\n"
+    "  .cfi_restore_state\n"
+    "2:\n"
+    "  ret\n"
+    "  .cfi_endproc\n"
     ".size vfork, .-vfork\n");
 #endif

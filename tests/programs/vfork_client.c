@@ -3,13 +3,14 @@
 // parent's memory until it ends.
 //
 // By default the child comes in the middle of a connection: the parent
-// sends "vfork-one\n" and reads the echo; the child duplicates the socket
-// (dup2 onto 100, F_DUPFD from 200), puts /dev/null on the socket's number
-// and makes that non-blocking, closes it, closes every descriptor from 3 up
-// with close_range(), tries a connection of its own to HOST:PORT, and ends
-// with _exit(). The parent then checks that none of that changed its own
-// descriptors (the socket still blocking, 100 and 200 not open), and sends
-// "vfork-two\n" and reads the echo.
+// sends "vfork-one\n" and reads the echo; the child sends "vfork-child\n"
+// through a dup() of the socket (the parent reads its echo later),
+// duplicates the socket (dup2 onto 100, F_DUPFD from 200), puts /dev/null
+// on the socket's number and makes that non-blocking, closes it, closes
+// every descriptor from 3 up with close_range(), tries a connection of its
+// own to HOST:PORT, and ends with _exit(). The parent then checks that none of
+// that changed its own descriptors (the socket still blocking, the child's
+// duplicates not open), and sends "vfork-two\n" and reads the echo.
 //
 // With child-first, the child's connection attempt is the process's first
 // TCP call, before the parent connects and exchanges both lines.
@@ -30,32 +31,39 @@
 
 #include "connect_util.h"
 
-// exchange sends |line| and reads until its echo is complete.
-static int exchange(int fd, const char *line) {
+// read_echo reads until |line| has come back whole.
+static int read_echo(int fd, const char *line) {
   size_t len = strlen(line);
-  if (write(fd, line, len) != (ssize_t)len) {
-    perror("write");
-    return 0;
-  }
   char buf[64];
   size_t got = 0;
   while (got < len) {
-    ssize_t n = read(fd, buf + got, sizeof(buf) - got);
+    ssize_t n = read(fd, buf + got, len - got);
     if (n <= 0) {
       fprintf(stderr, "read: %s\n", n == 0 ? "end of stream" : strerror(errno));
       return 0;
     }
     got += (size_t)n;
   }
-  if (got != len || memcmp(buf, line, len) != 0) {
+  if (memcmp(buf, line, len) != 0) {
     fprintf(stderr, "the echo of %.*s differs\n", (int)len - 1, line);
     return 0;
   }
   return 1;
 }
 
+// exchange sends |line| and reads its echo.
+static int exchange(int fd, const char *line) {
+  size_t len = strlen(line);
+  if (write(fd, line, len) != (ssize_t)len) {
+    perror("write");
+    return 0;
+  }
+  return read_echo(fd, line);
+}
+
 // Written by the child, read by the parent: vfork shares the memory.
 static volatile int child_connected;
+static volatile int child_copy = -1;
 
 // child_connect is the vfork child's attempt at a connection of its own:
 // 1 if it was made, 0 if refused.
@@ -72,6 +80,12 @@ static int run_child(int first, int fd, const struct addrinfo *server) {
   pid_t pid = vfork();
   if (pid == 0) {
     if (!first) {
+      // A line through a duplicate of the socket: the parent's session.
+      int copy = dup(fd);
+      child_copy = copy;
+      if (copy < 0 || write(copy, "vfork-child\n", 12) != 12) {
+        _exit(3);
+      }
       dup2(fd, 100);
       fcntl(fd, F_DUPFD, 200);
       // The socket's number, given to another file and used.
@@ -128,7 +142,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (!first) {
-    if (!run_child(0, fd, server)) {
+    if (!run_child(0, fd, server) || !read_echo(fd, "vfork-child\n")) {
       return 1;
     }
     // The child's view of its own descriptors is not the parent's.
@@ -137,7 +151,8 @@ int main(int argc, char **argv) {
       return 1;
     }
     char c;
-    if (read(100, &c, 1) != -1 || errno != EBADF || read(200, &c, 1) != -1 ||
+    if (read(child_copy, &c, 1) != -1 || errno != EBADF ||
+        read(100, &c, 1) != -1 || errno != EBADF || read(200, &c, 1) != -1 ||
         errno != EBADF) {
       fprintf(stderr, "the child's duplicates were taken as the parent's\n");
       return 1;
