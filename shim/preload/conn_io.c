@@ -121,9 +121,11 @@ static int wait_on(struct ts_conn *conn, int fd, short events,
                    const struct deadline *dl) {
   int w = wait_for(fd, events, dl);
   if (w == 0) {
-    struct ts_fdentry *now = ts_fdtable_get(fd);
-    ts_fdentry_unref(now);
-    if (now != &conn->entry) {
+    // ts_conn_get, not the table itself: in a vfork child a duplicate of
+    // the parent's socket names the connection too (vfork.h).
+    struct ts_conn *now = ts_conn_get(fd);
+    ts_fdentry_unref(now == NULL ? NULL : &now->entry);
+    if (now != conn) {
       return -EBADF;
     }
   }

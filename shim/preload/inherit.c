@@ -78,7 +78,9 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
       ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer, verify_name,
                      TS_CONN_INHERITED, &err);
   if (conn == NULL) {
-    ts_log_error("[%s:%s]: cannot track inherited descriptor %d",
+    // Untracked, the program would use it in plaintext: end it instead.
+    (void)TS_REAL(shutdown)(fd, SHUT_RDWR);
+    ts_log_error("[%s:%s]: cannot track inherited descriptor %d; shut down",
                  role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);
     return;
   }

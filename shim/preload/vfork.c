@@ -6,8 +6,9 @@
 // the system call itself, as glibc's does: it keeps the return address in a
 // register across the call, which the child's use of the stack cannot
 // clobber. Before the call, ts_vfork_enter marks the calling thread with
-// its process ID; in the parent, ts_vfork_leave removes the mark as soon as
-// the call returns.
+// its process ID; in the parent, ts_vfork_leave puts back the mark it had
+// (none, except in a vfork child or a signal handler inside vfork) as soon
+// as the call returns.
 //
 // The mark is thread-local. The child runs on the calling thread's memory,
 // thread-local storage included, so it sees the mark, under another process
@@ -19,30 +20,36 @@
 #include <errno.h>
 #include <unistd.h>
 
-__thread struct ts_vfork_mark ts_vfork_mark;
+__thread pid_t ts_vfork_mark;
 
 int ts_vfork_child_slow(void) {
   int saved_errno = errno;
   pid_t self = getpid();
   errno = saved_errno;
-  return self != ts_vfork_mark.pid;
+  return self != ts_vfork_mark;
 }
 
-void ts_vfork_after_fork_child(void) { ts_vfork_mark.set = 0; }
+void ts_vfork_after_fork_child(void) { ts_vfork_mark = 0; }
 
 // Called only by the assembly below.
-void ts_vfork_enter(void) __attribute__((used, visibility("hidden")));
-long ts_vfork_leave(long ret) __attribute__((used, visibility("hidden")));
+long ts_vfork_enter(void) __attribute__((used, visibility("hidden")));
+long ts_vfork_leave(long ret, long previous)
+    __attribute__((used, visibility("hidden")));
 
-void ts_vfork_enter(void) {
-  ts_vfork_mark.pid = getpid();
-  ts_vfork_mark.set = 1;
+// ts_vfork_enter marks the calling thread and returns the mark it had: a
+// vfork child calling vfork(), or a signal handler calling it inside
+// vfork(), must find its own mark again afterwards.
+long ts_vfork_enter(void) {
+  pid_t previous = ts_vfork_mark;
+  ts_vfork_mark = getpid();
+  return previous;
 }
 
-// ts_vfork_leave takes the system call's result in the parent and returns
-// vfork()'s: the child's ID, or -1 with errno set.
-long ts_vfork_leave(long ret) {
-  ts_vfork_mark.set = 0;
+// ts_vfork_leave takes the system call's result in the parent, puts the
+// |previous| mark back and returns vfork()'s result: the child's ID, or -1
+// with errno set.
+long ts_vfork_leave(long ret, long previous) {
+  ts_vfork_mark = (pid_t)previous;
   if (ret < 0 && ret > -4096) {
     errno = (int)-ret;
     return -1;
@@ -67,7 +74,8 @@ __asm__(
     "  call ts_vfork_enter\n"
     "  add $8, %rsp\n"
     "  .cfi_adjust_cfa_offset -8\n"
-    "  pop %rdi\n"  // the return address, kept by the kernel across syscall
+    "  mov %rax, %rsi\n"  // the previous mark, kept across syscall
+    "  pop %rdi\n"        // the return address, likewise
     "  .cfi_adjust_cfa_offset -8\n"
     "  .cfi_register %rip, %rdi\n"
     "  mov $58, %eax\n"  // SYS_vfork

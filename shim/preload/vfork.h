@@ -4,13 +4,9 @@
 
 #include <sys/types.h>
 
-// The mark vfork() leaves on the calling thread (vfork.c).
-struct ts_vfork_mark {
-  int set;
-  pid_t pid;  // the process that called vfork()
-};
-extern __thread struct ts_vfork_mark ts_vfork_mark
-    __attribute__((tls_model("initial-exec")));
+// The mark vfork() leaves on the calling thread (vfork.c): the ID of the
+// process that called it, 0 when none.
+extern __thread pid_t ts_vfork_mark __attribute__((tls_model("initial-exec")));
 
 int ts_vfork_child_slow(void);
 
@@ -30,7 +26,7 @@ int ts_vfork_child_slow(void);
 // and popen start their children without reaching any hook (glibc 2.29 and
 // later).
 static inline int ts_vfork_child(void) {
-  return __builtin_expect(ts_vfork_mark.set, 0) ? ts_vfork_child_slow() : 0;
+  return __builtin_expect(ts_vfork_mark != 0, 0) ? ts_vfork_child_slow() : 0;
 }
 
 // ts_vfork_after_fork_child clears a vfork mark that fork() copied into its

@@ -3,14 +3,15 @@
 // parent's memory until it ends.
 //
 // By default the child comes in the middle of a connection: the parent
-// sends "vfork-one\n" and reads the echo; the child sends "vfork-child\n"
-// through a dup() of the socket (the parent reads its echo later),
-// duplicates the socket (dup2 onto 100, F_DUPFD from 200), puts /dev/null
-// on the socket's number and makes that non-blocking, closes it, closes
-// every descriptor from 3 up with close_range(), tries a connection of its
-// own to HOST:PORT, and ends with _exit(). The parent then checks that none of
-// that changed its own descriptors (the socket still blocking, the child's
-// duplicates not open), and sends "vfork-two\n" and reads the echo.
+// sends "vfork-one\n" and reads the echo; the child starts and waits for a
+// vfork child of its own, sends "vfork-child\n" through a dup() of the
+// socket and reads the echo there, duplicates the socket (dup2 onto 100,
+// F_DUPFD from 200), puts /dev/null on the socket's number and makes that
+// non-blocking, closes it, closes every descriptor from 3 up with
+// close_range(), tries a connection of its own to HOST:PORT, and ends with
+// _exit(). The parent then checks that none of that changed its own descriptors
+// (the socket still blocking, the child's duplicates not open), and sends
+// "vfork-two\n" and reads the echo.
 //
 // With child-first, the child's connection attempt is the process's first
 // TCP call, before the parent connects and exchanges both lines.
@@ -80,10 +81,20 @@ static int run_child(int first, int fd, const struct addrinfo *server) {
   pid_t pid = vfork();
   if (pid == 0) {
     if (!first) {
-      // A line through a duplicate of the socket: the parent's session.
+      // A vfork of its own first (a shell runs commands so): the child is
+      // still its parent's child afterwards.
+      pid_t grandchild = vfork();
+      if (grandchild == 0) {
+        _exit(0);
+      }
+      if (grandchild < 0 || waitpid(grandchild, NULL, 0) != grandchild) {
+        _exit(4);
+      }
+      // A line and its echo through a duplicate of the socket, with a
+      // blocking read: the parent's session.
       int copy = dup(fd);
       child_copy = copy;
-      if (copy < 0 || write(copy, "vfork-child\n", 12) != 12) {
+      if (copy < 0 || !exchange(copy, "vfork-child\n")) {
         _exit(3);
       }
       dup2(fd, 100);
@@ -142,7 +153,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (!first) {
-    if (!run_child(0, fd, server) || !read_echo(fd, "vfork-child\n")) {
+    if (!run_child(0, fd, server)) {
       return 1;
     }
     // The child's view of its own descriptors is not the parent's.

@@ -33,16 +33,27 @@ static void forget_fd(int fd) {
   ts_conn_put(conn);
 }
 
-// share_fd makes |new_fd| name the connection of |old_fd|, if any.
-static void share_fd(int old_fd, int new_fd) {
+// share_fd makes |new_fd|, just made by the kernel, name the connection of
+// |old_fd|, if any, and returns it. A duplicate that cannot be tracked
+// (descriptor 2^20 or above, memory short) would carry plaintext: it is
+// closed again, and -1 returned with EMFILE.
+static int share_fd(int old_fd, int new_fd) {
   struct ts_conn *conn = ts_conn_get(old_fd);
-  if (conn != NULL) {
-    if (!ts_fdtable_insert(new_fd, &conn->entry)) {
-      ts_log_error("%s: cannot track duplicate descriptor %d", conn->label,
-                   new_fd);
-    }
-    ts_conn_put(conn);
+  if (conn == NULL) {
+    return new_fd;
   }
+  int tracked = ts_fdtable_insert(new_fd, &conn->entry);
+  if (!tracked) {
+    ts_log_error("%s: cannot track duplicate descriptor %d; closed",
+                 conn->label, new_fd);
+  }
+  ts_conn_put(conn);
+  if (!tracked) {
+    TS_REAL(close)(new_fd);
+    errno = EMFILE;
+    return -1;
+  }
+  return new_fd;
 }
 
 int ts_hook_close(int fd) {
@@ -99,7 +110,7 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 TS_EXPORT int dup(int old_fd) {
   int fd = TS_REAL(dup)(old_fd);
   if (fd >= 0 && !ts_vfork_child()) {
-    share_fd(old_fd, fd);
+    return share_fd(old_fd, fd);
   }
   return fd;
 }
@@ -118,7 +129,7 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
   int fd = use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
                     : TS_REAL(dup2)(old_fd, new_fd);
   if (fd >= 0 && track) {
-    share_fd(old_fd, fd);
+    return share_fd(old_fd, fd);
   }
   return fd;
 }

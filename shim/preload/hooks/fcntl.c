@@ -36,10 +36,16 @@ static int tls_fcntl(fcntl_fn real, struct ts_conn *conn, int fd, int cmd,
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
       int new_fd = real(fd, cmd, arg);
-      if (new_fd >= 0 && !ts_vfork_child() &&  // as dup() (close.c)
-          !ts_fdtable_insert(new_fd, &conn->entry)) {
-        ts_log_error("%s: cannot track duplicate descriptor %d", conn->label,
-                     new_fd);
+      if (new_fd < 0 || ts_vfork_child()) {  // as dup() (close.c)
+        return new_fd;
+      }
+      if (!ts_fdtable_insert(new_fd, &conn->entry)) {
+        // Untracked, it would carry plaintext.
+        ts_log_error("%s: cannot track duplicate descriptor %d; closed",
+                     conn->label, new_fd);
+        TS_REAL(close)(new_fd);
+        errno = EMFILE;
+        return -1;
       }
       return new_fd;
     }

@@ -4,11 +4,15 @@
 #include <string.h>
 
 #include "../poll_wait.h"
+#include "../vfork.h"
 #include "hook.h"
 
 static int sets_hold_tls(int nfds, fd_set *r, fd_set *w, fd_set *e) {
   if (ts_fdtable_count() == 0) {
     return 0;
+  }
+  if (ts_vfork_child()) {
+    return 1;  // the table's numbers are the parent's (vfork.h)
   }
   for (int fd = ts_fdtable_next(0); fd >= 0 && fd < nfds;
        fd = ts_fdtable_next(fd + 1)) {
