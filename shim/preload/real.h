@@ -33,6 +33,13 @@
     (int, const void *, size_t, int, const struct sockaddr *, socklen_t))      \
   X(ssize_t, recvmsg, (int, struct msghdr *, int))                             \
   X(ssize_t, sendmsg, (int, const struct msghdr *, int))                       \
+  X(int, sendmmsg, (int, struct mmsghdr *, unsigned int, int))                 \
+  X(int, recvmmsg,                                                             \
+    (int, struct mmsghdr *, unsigned int, int, struct timespec *))             \
+  X(ssize_t, preadv2, (int, const struct iovec *, int, off_t, int))            \
+  X(ssize_t, pwritev2, (int, const struct iovec *, int, off_t, int))           \
+  X(ssize_t, preadv64v2, (int, const struct iovec *, int, off_t, int))         \
+  X(ssize_t, pwritev64v2, (int, const struct iovec *, int, off_t, int))        \
   X(ssize_t, __read_chk, (int, void *, size_t, size_t))                        \
   X(ssize_t, __recv_chk, (int, void *, size_t, size_t, int))                   \
   X(ssize_t, __recvfrom_chk,                                                   \

@@ -1,10 +1,12 @@
-// iov.c — the scatter/gather calls: readv, writev, recvmsg, sendmsg.
+// iov.c — the scatter/gather calls: readv, writev, recvmsg, sendmsg,
+// sendmmsg, recvmmsg, preadv2 and pwritev2.
 //
 // Several buffers are gathered into one so that a header and a body become
 // one TLS record rather than two, and a read fills the buffers in order.
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "hook.h"
 
@@ -150,4 +152,119 @@ TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
       conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
+}
+
+// The message-vector calls take each message as one sendmsg or recvmsg, in
+// order, as the kernel does on a TCP socket; the kernel's cap on their
+// number is kept.
+TS_EXPORT int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
+                       int flags) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return TS_REAL(sendmmsg)(fd, msgs, vlen, flags);
+  }
+  if (vlen > UIO_MAXIOV) {
+    vlen = UIO_MAXIOV;
+  }
+  ssize_t r = 0;
+  unsigned int done = 0;
+  while (done < vlen) {
+    const struct msghdr *h = &msgs[done].msg_hdr;
+    size_t want = iov_total(h->msg_iov, (int)h->msg_iovlen);
+    r = conn_send_iov(conn, fd, h->msg_iov, (int)h->msg_iovlen, flags);
+    if (r < 0) {
+      break;
+    }
+    msgs[done++].msg_len = (unsigned int)r;
+    if ((size_t)r < want) {
+      break;  // a short write ends the call, as in the kernel
+    }
+  }
+  ts_conn_put(conn);
+  return done > 0 ? (int)done : (int)ts_hook_send_ret(r, flags);
+}
+
+// recvmmsg: with MSG_WAITFORONE, or a timeout (which is not otherwise
+// applied), only the first message waits.
+TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
+                       int flags, struct timespec *timeout) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return TS_REAL(recvmmsg)(fd, msgs, vlen, flags, timeout);
+  }
+  if (vlen > UIO_MAXIOV) {
+    vlen = UIO_MAXIOV;
+  }
+  int each = flags & ~MSG_WAITFORONE;
+  ssize_t r = 0;
+  unsigned int done = 0;
+  while (done < vlen) {
+    struct msghdr *h = &msgs[done].msg_hdr;
+    r = conn_recv_iov(conn, fd, h->msg_iov, (int)h->msg_iovlen, each);
+    if (r < 0) {
+      break;
+    }
+    msgs[done++].msg_len = (unsigned int)r;
+    h->msg_namelen = 0;
+    h->msg_controllen = 0;
+    h->msg_flags = 0;
+    if (r == 0) {
+      break;  // the end of the stream
+    }
+    if ((flags & MSG_WAITFORONE) != 0 || timeout != NULL) {
+      each |= MSG_DONTWAIT;
+    }
+  }
+  ts_conn_put(conn);
+  return done > 0 ? (int)done : (int)ts_hook_ret(r);
+}
+
+// preadv2 and pwritev2 with offset -1 are readv and writev (RWF_NOWAIT:
+// without waiting); a socket refuses any other offset itself (ESPIPE).
+static ssize_t hook_preadv2(ssize_t (*real)(int, const struct iovec *, int,
+                                            off_t, int),
+                            int fd, const struct iovec *iov, int iovcnt,
+                            off_t offset, int flags) {
+  struct ts_conn *conn = offset == -1 ? ts_conn_get(fd) : NULL;
+  if (conn == NULL) {
+    return real(fd, iov, iovcnt, offset, flags);
+  }
+  ssize_t r = conn_recv_iov(conn, fd, iov, iovcnt,
+                            (flags & RWF_NOWAIT) != 0 ? MSG_DONTWAIT : 0);
+  ts_conn_put(conn);
+  return ts_hook_ret(r);
+}
+
+static ssize_t hook_pwritev2(ssize_t (*real)(int, const struct iovec *, int,
+                                             off_t, int),
+                             int fd, const struct iovec *iov, int iovcnt,
+                             off_t offset, int flags) {
+  struct ts_conn *conn = offset == -1 ? ts_conn_get(fd) : NULL;
+  if (conn == NULL) {
+    return real(fd, iov, iovcnt, offset, flags);
+  }
+  ssize_t r = conn_send_iov(conn, fd, iov, iovcnt,
+                            (flags & RWF_NOWAIT) != 0 ? MSG_DONTWAIT : 0);
+  ts_conn_put(conn);
+  return ts_hook_send_ret(r, 0);
+}
+
+TS_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt,
+                          off_t offset, int flags) {
+  return hook_preadv2(TS_REAL(preadv2), fd, iov, iovcnt, offset, flags);
+}
+
+TS_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt,
+                             off_t offset, int flags) {
+  return hook_preadv2(TS_REAL(preadv64v2), fd, iov, iovcnt, offset, flags);
+}
+
+TS_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt,
+                           off_t offset, int flags) {
+  return hook_pwritev2(TS_REAL(pwritev2), fd, iov, iovcnt, offset, flags);
+}
+
+TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt,
+                              off_t offset, int flags) {
+  return hook_pwritev2(TS_REAL(pwritev64v2), fd, iov, iovcnt, offset, flags);
 }

@@ -1,0 +1,14 @@
+# sendmmsg, recvmmsg, pwritev2 and preadv2 on a covered socket go through TLS
+# like sendmsg and readv: the echo comes back whole and nothing crosses the
+# wire in plaintext.
+source "$(dirname "$0")/lib.sh"
+need socat python3
+port=$(free_port)
+tap=$(free_port)
+start_tls_echo "$port"
+start_tap "$tap" "$port"
+client_config "$T/app.ini" "$tap"
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/mmsg_client" 127.0.0.1 "$tap" ||
+  fail "mmsg_client's exchange failed"
+assert_no_plaintext "$T/tap-$tap" "mmsg-"
+assert_no_plaintext "$T/tap-$tap" "pwritev2-"
