@@ -10,8 +10,9 @@
 // non-blocking, closes it, closes every descriptor from 3 up with
 // close_range(), tries a connection of its own to HOST:PORT, and ends with
 // _exit(). The parent then checks that none of that changed its own descriptors
-// (the socket still blocking, the child's duplicates not open), and sends
-// "vfork-two\n" and reads the echo.
+// (the socket still blocking, the child's duplicates not open), starts a
+// second child that ends with exit() instead, and sends "vfork-two\n" and
+// reads the echo.
 //
 // With child-first, the child's connection attempt is the process's first
 // TCP call, before the parent connects and exchanges both lines.
@@ -166,6 +167,16 @@ int main(int argc, char **argv) {
         read(100, &c, 1) != -1 || errno != EBADF || read(200, &c, 1) != -1 ||
         errno != EBADF) {
       fprintf(stderr, "the child's duplicates were taken as the parent's\n");
+      return 1;
+    }
+    // A child that ends with exit() rather than _exit(), a common mistake:
+    // the exit handlers run on the parent's memory.
+    pid_t quitter = vfork();
+    if (quitter == 0) {
+      exit(0);
+    }
+    if (quitter < 0 || waitpid(quitter, NULL, 0) != quitter) {
+      perror("vfork");
       return 1;
     }
   }
