@@ -2,9 +2,13 @@
 // with the less common vector calls: sendmmsg() sends "mmsg-one\n" and
 // "mmsg-two\n" as two messages of two buffers each, recvmmsg() (with
 // MSG_WAITFORONE) reads the echo until all of it is back; then pwritev2()
-// and preadv2() with offset -1 do the same for "pwritev2-three\n". Exits 0
-// when every echo came back whole; 1 otherwise. It knows nothing of TLS;
-// the integration tests run it under tlsshim against a TLS echo server.
+// and preadv2() with offset -1 do the same for "pwritev2-three\n", with a
+// recvmsg(MSG_ERRQUEUE) in between that must find nothing. Then a sendmmsg
+// with 2000 buffers must fail with EMSGSIZE, and a pwritev2(RWF_NOSIGNAL)
+// after shutdown(SHUT_WR) with EPIPE and no SIGPIPE. Exits 0 when every
+// echo came back whole and every refusal was as said; 1 otherwise. It knows
+// nothing of TLS; the integration tests run it under tlsshim against a TLS echo
+// server.
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +48,10 @@ int main(int argc, char **argv) {
   char got[64];
   size_t have = 0;
   while (have < strlen(want)) {
-    // Two messages of 4 bytes and the rest: the echo spreads over them.
-    struct iovec in[2] = {{got + have, 4}, {got + have + 4, 4}};
+    // Two messages of 4 bytes: the echo spreads over them and over calls.
+    char first[4];
+    char second[4];
+    struct iovec in[2] = {{first, 4}, {second, 4}};
     struct mmsghdr received[2];
     memset(received, 0, sizeof(received));
     received[0].msg_hdr.msg_iov = &in[0];
@@ -56,11 +62,12 @@ int main(int argc, char **argv) {
     if (m <= 0 || received[0].msg_len == 0) {
       return fail("recvmmsg");
     }
-    if (m == 2 && received[0].msg_len < 4) {
-      fprintf(stderr, "recvmmsg filled a second message after a short one\n");
-      return 1;
+    memcpy(got + have, first, received[0].msg_len);
+    have += received[0].msg_len;
+    if (m == 2) {
+      memcpy(got + have, second, received[1].msg_len);
+      have += received[1].msg_len;
     }
-    have += received[0].msg_len + (m == 2 ? received[1].msg_len : 0);
   }
   if (have != strlen(want) || memcmp(got, want, have) != 0) {
     fprintf(stderr, "the echo of the sendmmsg lines differs\n");
@@ -69,6 +76,15 @@ int main(int argc, char **argv) {
   struct iovec line[2] = {{"pwritev2-", 9}, {"three\n", 6}};
   if (pwritev2(fd, line, 2, -1, 0) != 15) {
     return fail("pwritev2");
+  }
+  // The error queue is not the stream: empty, and the echo stays.
+  char scratch[16];
+  struct iovec scratch_iov = {scratch, sizeof(scratch)};
+  struct msghdr errq = {.msg_iov = &scratch_iov, .msg_iovlen = 1};
+  if (recvmsg(fd, &errq, MSG_ERRQUEUE | MSG_DONTWAIT) != -1 ||
+      errno != EAGAIN) {
+    fprintf(stderr, "recvmsg(MSG_ERRQUEUE) did not find the queue empty\n");
+    return 1;
   }
   have = 0;
   while (have < 15) {
@@ -81,6 +97,19 @@ int main(int argc, char **argv) {
   }
   if (memcmp(got, "pwritev2-three\n", 15) != 0) {
     fprintf(stderr, "the echo of the pwritev2 line differs\n");
+    return 1;
+  }
+  // More buffers than a message may have: refused, not read past.
+  sent[0].msg_hdr.msg_iovlen = 2000;
+  if (sendmmsg(fd, sent, 1, 0) != -1 || errno != EMSGSIZE) {
+    fprintf(stderr, "sendmmsg with 2000 buffers was not refused\n");
+    return 1;
+  }
+  // After SHUT_WR, RWF_NOSIGNAL (0x100) gets EPIPE without SIGPIPE, which
+  // would end this process.
+  if (shutdown(fd, SHUT_WR) != 0 || pwritev2(fd, line, 2, -1, 0x100) != -1 ||
+      errno != EPIPE) {
+    fprintf(stderr, "pwritev2(RWF_NOSIGNAL) after shutdown: not EPIPE\n");
     return 1;
   }
   return 0;

@@ -5,8 +5,12 @@
 #include "hook.h"
 
 // tls_recv reads from a TLS connection with |flags|, or returns -2 (never an
-// errno) when |fd| carries none, so the caller passes through.
+// errno) when |fd| carries none, or for MSG_ERRQUEUE, so the caller passes
+// through.
 static ssize_t tls_recv(int fd, void *buf, size_t len, int flags) {
+  if (flags & MSG_ERRQUEUE) {
+    return -2;  // the socket's error queue holds nothing of the stream
+  }
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     return -2;

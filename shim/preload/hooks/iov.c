@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "hook.h"
 
@@ -125,13 +126,17 @@ TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
   return ts_hook_send_ret(r, 0);
 }
 
+// The socket's error queue (MSG_ERRQUEUE) holds nothing of the stream: the
+// kernel answers for it.
 TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
-  struct ts_conn *conn = ts_conn_get(fd);
+  struct ts_conn *conn = (flags & MSG_ERRQUEUE) != 0 ? NULL : ts_conn_get(fd);
   if (conn == NULL) {
     return TS_REAL(recvmsg)(fd, msg, flags);
   }
   ssize_t r =
-      conn_recv_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+      msg->msg_iovlen > IOV_MAX
+          ? -EMSGSIZE
+          : conn_recv_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
   ts_conn_put(conn);
   if (r >= 0) {
     // A connected TCP socket reports no address; TLS carries no ancillary
@@ -149,7 +154,9 @@ TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
     return TS_REAL(sendmsg)(fd, msg, flags);
   }
   ssize_t r =
-      conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+      msg->msg_iovlen > IOV_MAX
+          ? -EMSGSIZE
+          : conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
 }
@@ -170,6 +177,10 @@ TS_EXPORT int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
   unsigned int done = 0;
   while (done < vlen) {
     const struct msghdr *h = &msgs[done].msg_hdr;
+    if (h->msg_iovlen > IOV_MAX) {
+      r = -EMSGSIZE;
+      break;
+    }
     size_t want = iov_total(h->msg_iov, (int)h->msg_iovlen);
     r = conn_send_iov(conn, fd, h->msg_iov, (int)h->msg_iovlen, flags);
     if (r < 0) {
@@ -184,14 +195,23 @@ TS_EXPORT int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
   return done > 0 ? (int)done : (int)ts_hook_send_ret(r, flags);
 }
 
-// recvmmsg: with MSG_WAITFORONE, or a timeout (which is not otherwise
-// applied), only the first message waits.
+// recvmmsg: with MSG_WAITFORONE, or a timeout, only the first message
+// waits (the kernel, too, looks at the timeout only between messages); the
+// time left is written back, as the kernel does.
 TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
                        int flags, struct timespec *timeout) {
-  struct ts_conn *conn = ts_conn_get(fd);
+  struct ts_conn *conn = (flags & MSG_ERRQUEUE) != 0 ? NULL : ts_conn_get(fd);
   if (conn == NULL) {
     return TS_REAL(recvmmsg)(fd, msgs, vlen, flags, timeout);
   }
+  if (timeout != NULL && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+                          timeout->tv_nsec >= 1000000000L)) {
+    ts_conn_put(conn);
+    errno = EINVAL;
+    return -1;
+  }
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
   if (vlen > UIO_MAXIOV) {
     vlen = UIO_MAXIOV;
   }
@@ -200,6 +220,10 @@ TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
   unsigned int done = 0;
   while (done < vlen) {
     struct msghdr *h = &msgs[done].msg_hdr;
+    if (h->msg_iovlen > IOV_MAX) {
+      r = -EMSGSIZE;
+      break;
+    }
     r = conn_recv_iov(conn, fd, h->msg_iov, (int)h->msg_iovlen, each);
     if (r < 0) {
       break;
@@ -216,11 +240,35 @@ TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
     }
   }
   ts_conn_put(conn);
+  if (timeout != NULL) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t left = ((int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec) -
+                   ((int64_t)(now.tv_sec - start.tv_sec) * 1000000000 +
+                    (now.tv_nsec - start.tv_nsec));
+    if (left < 0) {
+      left = 0;
+    }
+    timeout->tv_sec = (time_t)(left / 1000000000);
+    timeout->tv_nsec = (long)(left % 1000000000);
+  }
   return done > 0 ? (int)done : (int)ts_hook_ret(r);
 }
 
-// preadv2 and pwritev2 with offset -1 are readv and writev (RWF_NOWAIT:
-// without waiting); a socket refuses any other offset itself (ESPIPE).
+// preadv2 and pwritev2 with offset -1 are readv and writev: RWF_NOWAIT
+// does not wait, RWF_NOSIGNAL raises no SIGPIPE, and the flags that mean
+// nothing to a socket are taken; any other flag is refused as the kernel
+// refuses it. A socket refuses any other offset itself (ESPIPE).
+#define RWF_NOSIGNAL_BIT 0x100  // RWF_NOSIGNAL, Linux 6.6; not in glibc 2.36
+#define RWF_KNOWN                                               \
+  (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | \
+   RWF_NOSIGNAL_BIT)
+
+static int rwf_to_msg(int flags) {
+  return ((flags & RWF_NOWAIT) != 0 ? MSG_DONTWAIT : 0) |
+         ((flags & RWF_NOSIGNAL_BIT) != 0 ? MSG_NOSIGNAL : 0);
+}
+
 static ssize_t hook_preadv2(ssize_t (*real)(int, const struct iovec *, int,
                                             off_t, int),
                             int fd, const struct iovec *iov, int iovcnt,
@@ -229,8 +277,10 @@ static ssize_t hook_preadv2(ssize_t (*real)(int, const struct iovec *, int,
   if (conn == NULL) {
     return real(fd, iov, iovcnt, offset, flags);
   }
-  ssize_t r = conn_recv_iov(conn, fd, iov, iovcnt,
-                            (flags & RWF_NOWAIT) != 0 ? MSG_DONTWAIT : 0);
+  ssize_t r = (flags & ~RWF_KNOWN) != 0
+                  ? -EOPNOTSUPP
+                  : conn_recv_iov(conn, fd, iov, iovcnt,
+                                  rwf_to_msg(flags) & MSG_DONTWAIT);
   ts_conn_put(conn);
   return ts_hook_ret(r);
 }
@@ -243,10 +293,11 @@ static ssize_t hook_pwritev2(ssize_t (*real)(int, const struct iovec *, int,
   if (conn == NULL) {
     return real(fd, iov, iovcnt, offset, flags);
   }
-  ssize_t r = conn_send_iov(conn, fd, iov, iovcnt,
-                            (flags & RWF_NOWAIT) != 0 ? MSG_DONTWAIT : 0);
+  ssize_t r = (flags & ~RWF_KNOWN) != 0
+                  ? -EOPNOTSUPP
+                  : conn_send_iov(conn, fd, iov, iovcnt, rwf_to_msg(flags));
   ts_conn_put(conn);
-  return ts_hook_send_ret(r, 0);
+  return ts_hook_send_ret(r, rwf_to_msg(flags));
 }
 
 TS_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt,
