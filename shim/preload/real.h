@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -84,7 +85,9 @@
   X(int, gethostbyname_r,                                                      \
     (const char *, struct hostent *, char *, size_t, struct hostent **,        \
      int *))                                                                   \
-  X(FILE *, fdopen, (int, const char *))
+  X(FILE *, fdopen, (int, const char *))                                       \
+  X(int, vdprintf, (int, const char *, va_list))                               \
+  X(int, __vdprintf_chk, (int, int, const char *, va_list))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
 struct ts_real_table {

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -32,6 +33,8 @@ int __ppoll_chk(struct pollfd *fds, unsigned long nfds,
                 const struct timespec *timeout, const sigset_t *mask,
                 size_t fds_len);
 extern void __chk_fail(void) __attribute__((noreturn));
+int __vdprintf_chk(int fd, int flag, const char *format, va_list ap);
+int __dprintf_chk(int fd, int flag, const char *format, ...);
 
 // ts_hook_close is close() as the program sees it: ends |fd|'s tie to its
 // connection (close_notify from the last descriptor) and closes it.
