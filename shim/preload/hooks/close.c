@@ -72,6 +72,9 @@ int ts_hook_close(int fd) {
 
 TS_EXPORT int close(int fd) { return ts_hook_close(fd); }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __close(int fd) __attribute__((alias("close"), copy(close)));
+
 TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
   if (TS_REAL(close_range) == NULL) {
     errno = ENOSYS;
@@ -137,6 +140,10 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
 TS_EXPORT int dup2(int old_fd, int new_fd) {
   return dup_over(old_fd, new_fd, 0, 0);
 }
+
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __dup2(int old_fd, int new_fd)
+    __attribute__((alias("dup2"), copy(dup2)));
 
 TS_EXPORT int dup3(int old_fd, int new_fd, int flags) {
   return dup_over(old_fd, new_fd, flags, 1);

@@ -84,3 +84,7 @@ TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
       return TS_REAL(connect)(fd, addr, len);
   }
 }
+
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __connect(int fd, const struct sockaddr *addr, socklen_t len)
+    __attribute__((alias("connect"), copy(connect)));

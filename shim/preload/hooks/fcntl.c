@@ -73,6 +73,10 @@ TS_EXPORT int fcntl(int fd, int cmd, ...) {
   return hook_fcntl(TS_REAL(fcntl), fd, cmd, arg);
 }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __fcntl(int fd, int cmd, ...)
+    __attribute__((alias("fcntl"), copy(fcntl)));
+
 TS_EXPORT int fcntl64(int fd, int cmd, ...) {
   va_list ap;
   va_start(ap, cmd);

@@ -25,6 +25,10 @@ TS_EXPORT ssize_t read(int fd, void *buf, size_t len) {
   return r != -2 ? r : TS_REAL(read)(fd, buf, len);
 }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT ssize_t __read(int fd, void *buf, size_t len)
+    __attribute__((alias("read"), copy(read)));
+
 TS_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buf_len) {
   if (len > buf_len) {
     __chk_fail();  // what the program's own fortified read would do
@@ -83,6 +87,10 @@ TS_EXPORT ssize_t write(int fd, const void *buf, size_t len) {
   return ts_hook_send_ret(r, 0);
 }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT ssize_t __write(int fd, const void *buf, size_t len)
+    __attribute__((alias("write"), copy(write)));
+
 TS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags) {
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
@@ -92,6 +100,10 @@ TS_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags) {
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
 }
+
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT ssize_t __send(int fd, const void *buf, size_t len, int flags)
+    __attribute__((alias("send"), copy(send)));
 
 TS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
                          const struct sockaddr *addr, socklen_t addr_len) {

@@ -23,6 +23,10 @@ TS_EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout_ms) {
   return hook_poll(fds, nfds, timeout_ms);
 }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
+    __attribute__((alias("poll"), copy(poll)));
+
 TS_EXPORT int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout_ms,
                          size_t fds_len) {
   if (fds_len / sizeof(*fds) < nfds) {

@@ -84,6 +84,11 @@ TS_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
       select_via_poll(nfds, r, w, e, tv == NULL ? NULL : &timeout, NULL));
 }
 
+// glibc exports this under a second name too, which some binaries import.
+TS_EXPORT int __select(int nfds, fd_set *r, fd_set *w, fd_set *e,
+                       struct timeval *timeout)
+    __attribute__((alias("select"), copy(select)));
+
 TS_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
                       const struct timespec *timeout, const sigset_t *mask) {
   if (!sets_hold_tls(nfds, r, w, e)) {

@@ -1,0 +1,13 @@
+# glibc's second names for some calls (__connect, __write, __send, __read,
+# __poll, __fcntl, __dup2, __close) are hooked like the first: a client that
+# uses only them talks TLS, and nothing crosses the wire in plaintext.
+source "$(dirname "$0")/lib.sh"
+need socat python3
+port=$(free_port)
+tap=$(free_port)
+start_tls_echo "$port"
+start_tap "$tap" "$port"
+client_config "$T/app.ini" "$tap"
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/alias_client" 127.0.0.1 "$tap" ||
+  fail "alias_client's exchange failed"
+assert_no_plaintext "$T/tap-$tap" "alias-"

@@ -1,0 +1,74 @@
+// alias_client HOST PORT — a plaintext client that reaches the socket only
+// through the second names glibc exports for some calls (__connect,
+// __write, __send, __poll, __read, __fcntl, __dup2, __close), as some
+// binaries import them: it connects, sends "alias-one\n" with __write and
+// "alias-two\n" with __send on a __dup2 copy, and reads both echoes with
+// __read after __poll. Exits 0 when both came back whole; 1 otherwise. It
+// knows nothing of TLS; the integration tests run it under tlsshim.
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+extern int __connect(int fd, const struct sockaddr *addr, socklen_t len);
+extern ssize_t __write(int fd, const void *buf, size_t len);
+extern ssize_t __send(int fd, const void *buf, size_t len, int flags);
+extern ssize_t __read(int fd, void *buf, size_t len);
+extern int __poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+extern int __fcntl(int fd, int cmd, ...);
+extern int __dup2(int old_fd, int new_fd);
+extern int __close(int fd);
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: alias_client HOST PORT\n");
+    return 2;
+  }
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+  struct addrinfo *res = NULL;
+  if (getaddrinfo(argv[1], argv[2], &hints, &res) != 0) {
+    fprintf(stderr, "cannot resolve %s\n", argv[1]);
+    return 1;
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM, 0);
+  if (fd < 0 || __connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+    perror("__connect");
+    return 1;
+  }
+  freeaddrinfo(res);
+  int copy = 50;
+  if (__dup2(fd, copy) != copy || (__fcntl(copy, F_GETFL) & O_NONBLOCK) != 0) {
+    perror("__dup2/__fcntl");
+    return 1;
+  }
+  if (__write(fd, "alias-one\n", 10) != 10 ||
+      __send(copy, "alias-two\n", 10, 0) != 10) {
+    perror("__write/__send");
+    return 1;
+  }
+  char buf[32];
+  size_t got = 0;
+  while (got < 20) {
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    if (__poll(&pfd, 1, 5000) != 1) {
+      fprintf(stderr, "__poll: nothing came back\n");
+      return 1;
+    }
+    ssize_t n = __read(fd, buf + got, sizeof(buf) - got);
+    if (n <= 0) {
+      fprintf(stderr, "__read: %s\n",
+              n == 0 ? "end of stream" : strerror(errno));
+      return 1;
+    }
+    got += (size_t)n;
+  }
+  if (got != 20 || memcmp(buf, "alias-one\nalias-two\n", 20) != 0) {
+    fprintf(stderr, "the echo differs\n");
+    return 1;
+  }
+  return __close(copy) == 0 && __close(fd) == 0 ? 0 : 1;
+}
