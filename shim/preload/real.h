@@ -6,6 +6,7 @@
 #ifndef TLSSHIM_REAL_H
 #define TLSSHIM_REAL_H
 
+#include <aio.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -87,7 +88,13 @@
      int *))                                                                   \
   X(FILE *, fdopen, (int, const char *))                                       \
   X(int, vdprintf, (int, const char *, va_list))                               \
-  X(int, __vdprintf_chk, (int, int, const char *, va_list))
+  X(int, __vdprintf_chk, (int, int, const char *, va_list))                    \
+  X(int, aio_read, (struct aiocb *))                                           \
+  X(int, aio_write, (struct aiocb *))                                          \
+  X(int, aio_read64, (struct aiocb64 *))                                       \
+  X(int, aio_write64, (struct aiocb64 *))                                      \
+  X(int, lio_listio, (int, struct aiocb *const[], int, struct sigevent *))     \
+  X(int, lio_listio64, (int, struct aiocb64 *const[], int, struct sigevent *))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
 struct ts_real_table {
