@@ -7,6 +7,7 @@
 // (conn.c: step_inherited). A process with no such socket pays one
 // directory read and one getsockopt per open descriptor.
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -35,6 +36,22 @@ static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
   }
   *peer_len = sizeof(*peer);
   return getpeername(fd, (struct sockaddr *)peer, peer_len) == 0;
+}
+
+// cut_off keeps a program from using |fd| untracked, in plaintext: an
+// unconnected socket takes the number (the program's calls fail with
+// ENOTCONN or EPIPE), and other processes holding the connection keep it.
+// Failing that, the connection itself is shut down.
+static void cut_off(int fd, int family) {
+  int dead = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd_flags = TS_REAL(fcntl)(fd, F_GETFD);
+  if (dead < 0 || fd_flags < 0 ||
+      TS_REAL(dup3)(dead, fd, (fd_flags & FD_CLOEXEC) ? O_CLOEXEC : 0) != fd) {
+    (void)TS_REAL(shutdown)(fd, SHUT_RDWR);
+  }
+  if (dead >= 0) {
+    TS_REAL(close)(dead);
+  }
 }
 
 // share_with_earlier makes |fd| name the connection of an earlier descriptor
@@ -78,10 +95,9 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
       ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer, verify_name,
                      TS_CONN_INHERITED, &err);
   if (conn == NULL) {
-    // Untracked, the program would use it in plaintext: end it instead.
-    (void)TS_REAL(shutdown)(fd, SHUT_RDWR);
-    ts_log_error("[%s:%s]: cannot track inherited descriptor %d; shut down",
+    ts_log_error("[%s:%s]: cannot track inherited descriptor %d; cut off",
                  role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);
+    cut_off(fd, peer->ss_family);
     return;
   }
   // The kernel socket may be non-blocking only because the previous image's

@@ -33,15 +33,14 @@ static void forget_fd(int fd) {
   ts_conn_put(conn);
 }
 
-// share_fd makes |new_fd|, just made by the kernel, name the connection of
-// |old_fd|, if any, and returns it. A duplicate that cannot be tracked
-// (descriptor 2^20 or above, memory short) would carry plaintext: it is
-// closed again, and -1 returned with EMFILE.
-static int share_fd(int old_fd, int new_fd) {
-  struct ts_conn *conn = ts_conn_get(old_fd);
-  if (conn == NULL) {
-    return new_fd;
-  }
+// share_fd makes |new_fd|, just made by the kernel as a duplicate of a
+// descriptor of |conn| (looked up before the kernel call, so that another
+// thread's close of the original in between cannot leave the duplicate
+// untracked), name |conn| too; it drops the caller's reference and returns
+// |new_fd|. A duplicate that cannot be tracked (descriptor 2^20 or above,
+// memory short) would carry plaintext: it is closed again, and -1 returned
+// with EMFILE.
+static int share_fd(struct ts_conn *conn, int new_fd) {
   int tracked = ts_fdtable_insert(new_fd, &conn->entry);
   if (!tracked) {
     ts_log_error("%s: cannot track duplicate descriptor %d; closed",
@@ -111,11 +110,16 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 // numbers are not the parent's, and it is about to exec (the new image
 // adopts inherited connections itself, inherit.c).
 TS_EXPORT int dup(int old_fd) {
+  struct ts_conn *conn = ts_vfork_child() ? NULL : ts_conn_get(old_fd);
   int fd = TS_REAL(dup)(old_fd);
-  if (fd >= 0 && !ts_vfork_child()) {
-    return share_fd(old_fd, fd);
+  if (conn == NULL) {
+    return fd;
   }
-  return fd;
+  if (fd < 0) {
+    ts_conn_put(conn);
+    return fd;
+  }
+  return share_fd(conn, fd);
 }
 
 // dup_over is dup2/dup3: |new_fd| is closed first, which ends its own
@@ -126,15 +130,21 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
     return -1;
   }
   int track = old_fd != new_fd && !ts_vfork_child();
+  struct ts_conn *conn = NULL;
   if (track) {
+    conn = ts_conn_get(old_fd);
     forget_fd(new_fd);
   }
   int fd = use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
                     : TS_REAL(dup2)(old_fd, new_fd);
-  if (fd >= 0 && track) {
-    return share_fd(old_fd, fd);
+  if (conn == NULL) {
+    return fd;
   }
-  return fd;
+  if (fd < 0) {
+    ts_conn_put(conn);
+    return fd;
+  }
+  return share_fd(conn, fd);
 }
 
 TS_EXPORT int dup2(int old_fd, int new_fd) {
