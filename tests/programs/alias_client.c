@@ -1,9 +1,11 @@
 // alias_client HOST PORT — a plaintext client that reaches the socket only
 // through the second names glibc exports for some calls (__connect,
-// __write, __send, __poll, __read, __fcntl, __dup2, __close), as some
+// __write, __send, __poll, __select, __read, __fcntl, __dup2, __close), as some
 // binaries import them: it connects, sends "alias-one\n" with __write and
 // "alias-two\n" with __send on a __dup2 copy, and reads both echoes with
-// __read after __poll. Exits 0 when both came back whole; 1 otherwise. It
+// __read after __poll; then a __dup2 from a closed descriptor must fail
+// and leave the connection as it was for "alias-three\n" (__select waits
+// for its echo). Exits 0 when all came back whole; 1 otherwise. It
 // knows nothing of TLS; the integration tests run it under tlsshim.
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +22,8 @@ extern ssize_t __write(int fd, const void *buf, size_t len);
 extern ssize_t __send(int fd, const void *buf, size_t len, int flags);
 extern ssize_t __read(int fd, void *buf, size_t len);
 extern int __poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+extern int __select(int nfds, fd_set *r, fd_set *w, fd_set *e,
+                    struct timeval *timeout);
 extern int __fcntl(int fd, int cmd, ...);
 extern int __dup2(int old_fd, int new_fd);
 extern int __close(int fd);
@@ -68,6 +73,39 @@ int main(int argc, char **argv) {
   }
   if (got != 20 || memcmp(buf, "alias-one\nalias-two\n", 20) != 0) {
     fprintf(stderr, "the echo differs\n");
+    return 1;
+  }
+  // A dup2 the kernel refuses (999 is not open) leaves the connection on
+  // |fd| as it was; then "alias-three\n" goes out with __write and its echo
+  // is awaited with __select.
+  if (__dup2(999, fd) != -1 || errno != EBADF) {
+    fprintf(stderr, "__dup2 from a closed descriptor did not fail\n");
+    return 1;
+  }
+  if (__write(fd, "alias-three\n", 12) != 12) {
+    perror("__write");
+    return 1;
+  }
+  got = 0;
+  while (got < 12) {
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(fd, &readable);
+    struct timeval five = {5, 0};
+    if (__select(fd + 1, &readable, NULL, NULL, &five) != 1) {
+      fprintf(stderr, "__select: nothing came back\n");
+      return 1;
+    }
+    ssize_t n = __read(fd, buf + got, sizeof(buf) - got);
+    if (n <= 0) {
+      fprintf(stderr, "__read: %s\n",
+              n == 0 ? "end of stream" : strerror(errno));
+      return 1;
+    }
+    got += (size_t)n;
+  }
+  if (got != 12 || memcmp(buf, "alias-three\n", 12) != 0) {
+    fprintf(stderr, "the third echo differs\n");
     return 1;
   }
   return __close(copy) == 0 && __close(fd) == 0 ? 0 : 1;

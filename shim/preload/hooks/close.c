@@ -1,5 +1,6 @@
 // close.c — the end of a descriptor (close, close_range, dup2 over one),
 // duplicates sharing one connection (dup, dup2, dup3), and shutdown.
+#include <fcntl.h>
 #include <linux/close_range.h>
 
 #include "../epoll_watch.h"
@@ -127,6 +128,15 @@ TS_EXPORT int dup(int old_fd) {
 static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
   if (old_fd != new_fd && ts_log_owns_fd(new_fd)) {
     errno = EBUSY;  // never let a program's dup2 replace our log
+    return -1;
+  }
+  // What the kernel would refuse is refused first: a failed call must
+  // leave |new_fd| and its connection as they were.
+  if (TS_REAL(fcntl)(old_fd, F_GETFD) < 0) {
+    return -1;  // EBADF
+  }
+  if (use_dup3 && (old_fd == new_fd || (flags & ~O_CLOEXEC) != 0)) {
+    errno = EINVAL;
     return -1;
   }
   int track = old_fd != new_fd && !ts_vfork_child();

@@ -35,6 +35,7 @@ int __ppoll_chk(struct pollfd *fds, unsigned long nfds,
 extern void __chk_fail(void) __attribute__((noreturn));
 int __vdprintf_chk(int fd, int flag, const char *format, va_list ap);
 int __dprintf_chk(int fd, int flag, const char *format, ...);
+int __vasprintf_chk(char **out, int flag, const char *format, va_list ap);
 
 // ts_hook_close is close() as the program sees it: ends |fd|'s tie to its
 // connection (close_notify from the last descriptor) and closes it.

@@ -240,7 +240,7 @@ TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
     }
   }
   ts_conn_put(conn);
-  if (timeout != NULL) {
+  if (timeout != NULL && done > 0) {  // an error leaves it, as in the kernel
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t left = ((int64_t)timeout->tv_sec * 1000000000 + timeout->tv_nsec) -
@@ -259,9 +259,9 @@ TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
 // does not wait, RWF_NOSIGNAL raises no SIGPIPE, and the flags that mean
 // nothing to a socket are taken; any other flag is refused as the kernel
 // refuses it. A socket refuses any other offset itself (ESPIPE).
-#define RWF_NOSIGNAL_BIT 0x100  // RWF_NOSIGNAL, Linux 6.6; not in glibc 2.36
-#define RWF_KNOWN                                               \
-  (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | \
+#define RWF_NOSIGNAL_BIT 0x100  // RWF_NOSIGNAL, newer than glibc 2.36's headers
+#define RWF_KNOWN                                                              \
+  (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND | \
    RWF_NOSIGNAL_BIT)
 
 static int rwf_to_msg(int flags) {

@@ -63,16 +63,20 @@ TS_EXPORT FILE *fdopen(int fd, const char *mode) {
   return file;
 }
 
-// tls_vdprintf is vdprintf on a TLS socket, or -2 (never a count) when |fd|
-// carries none, so the caller passes through.
-static int tls_vdprintf(int fd, const char *format, va_list ap) {
+// tls_vdprintf is vdprintf (or with |fortified|, __vdprintf_chk with
+// |flag|) on a TLS socket, or -2 (never a count) when |fd| carries none, so
+// the caller passes through.
+static int tls_vdprintf(int fd, int flag, int fortified, const char *format,
+                        va_list ap) {
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     return -2;
   }
   char *text = NULL;
-  int len = vasprintf(&text, format, ap);
-  ssize_t r = len < 0 ? -ENOMEM : 0;
+  // The fortified form keeps glibc's checks (%n only in read-only formats).
+  int len = fortified ? __vasprintf_chk(&text, flag, format, ap)
+                      : vasprintf(&text, format, ap);
+  ssize_t r = len < 0 ? -errno : 0;
   size_t sent = 0;
   while (r >= 0 && sent < (size_t)(len < 0 ? 0 : len)) {
     r = ts_conn_send(conn, fd, text + sent, (size_t)len - sent, 0);
@@ -87,14 +91,12 @@ static int tls_vdprintf(int fd, const char *format, va_list ap) {
   return r < 0 ? (int)ts_hook_send_ret(r, 0) : len;
 }
 
-// The fortified names take a |flag| that asks for checks (%n in writable
-// memory) the program's format string already passed at build time;
-// formatting here is the plain vasprintf.
+// The fortified names take a |flag| that asks glibc for run-time checks.
 static int hook_vdprintf(int fd, int flag, int fortified, const char *format,
                          va_list ap) {
   va_list copy;
   va_copy(copy, ap);
-  int r = tls_vdprintf(fd, format, copy);
+  int r = tls_vdprintf(fd, flag, fortified, format, copy);
   va_end(copy);
   if (r != -2) {
     return r;
