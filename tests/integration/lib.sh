@@ -111,6 +111,18 @@ start_tap() {
   wait_port "$1"
 }
 
+# tapped_tls_echo: a native TLS echo server behind a tap, and $T/app.ini
+# with a client rule for the tap's port, which it puts in $TAP. The bytes
+# the client sends are recorded in $T/tap-$TAP.
+tapped_tls_echo() {
+  local port
+  port=$(free_port)
+  TAP=$(free_port)
+  start_tls_echo "$port"
+  start_tap "$TAP" "$port"
+  client_config "$T/app.ini" "$TAP"
+}
+
 # client_config FILE PORTS [KEY=VALUE...]: a config with one client rule
 # trusting the test CA, unless a ca_file= is given.
 client_config() {

@@ -3,12 +3,8 @@
 # through TLS, and nothing crosses the wire in plaintext.
 source "$(dirname "$0")/lib.sh"
 need socat python3
-port=$(free_port)
-tap=$(free_port)
-start_tls_echo "$port"
-start_tap "$tap" "$port"
-client_config "$T/app.ini" "$tap"
-"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/aio_client" 127.0.0.1 "$tap" ||
+tapped_tls_echo
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/aio_client" 127.0.0.1 "$TAP" ||
   fail "aio_client failed"
-assert_no_plaintext "$T/tap-$tap" "aio-"
+assert_no_plaintext "$T/tap-$TAP" "aio-"
 assert_log "asynchronous I/O (aio) is refused on a TLS connection"

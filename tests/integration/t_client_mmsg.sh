@@ -3,12 +3,8 @@
 # wire in plaintext.
 source "$(dirname "$0")/lib.sh"
 need socat python3
-port=$(free_port)
-tap=$(free_port)
-start_tls_echo "$port"
-start_tap "$tap" "$port"
-client_config "$T/app.ini" "$tap"
-"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/mmsg_client" 127.0.0.1 "$tap" ||
+tapped_tls_echo
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/mmsg_client" 127.0.0.1 "$TAP" ||
   fail "mmsg_client's exchange failed"
-assert_no_plaintext "$T/tap-$tap" "mmsg-"
-assert_no_plaintext "$T/tap-$tap" "pwritev2-"
+assert_no_plaintext "$T/tap-$TAP" "mmsg-"
+assert_no_plaintext "$T/tap-$TAP" "pwritev2-"

@@ -6,26 +6,22 @@
 # first; and nothing leaves in plaintext.
 source "$(dirname "$0")/lib.sh"
 need python3 socat
-port=$(free_port)
-tap=$(free_port)
-start_tls_echo "$port"
-start_tap "$tap" "$port"
-client_config "$T/app.ini" "$tap"
-"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/vfork_client" 127.0.0.1 "$tap" ||
+tapped_tls_echo
+"$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/vfork_client" 127.0.0.1 "$TAP" ||
   fail "vfork_client's session did not outlive its vfork child"
 assert_log "a vfork() child cannot start a TLS connection"
 
 # The child's refused connect is the process's first TCP call: the child
 # must not load the configuration (and open the log) for its parent.
 sed "s|$T/tlsshim.log|$T/first.log|" "$T/app.ini" > "$T/first.ini"
-"$LAUNCHER" run -c "$T/first.ini" -- "$PROGRAMS/vfork_client" 127.0.0.1 "$tap" child-first ||
+"$LAUNCHER" run -c "$T/first.ini" -- "$PROGRAMS/vfork_client" 127.0.0.1 "$TAP" child-first ||
   fail "vfork_client child-first failed"
 grep -q "TLS established" "$T/first.log" || {
   cat "$T/first.log" >&2 || true
   fail "the parent's log lines were lost after its vfork child's connect"
 }
 
-"$LAUNCHER" run -c "$T/app.ini" -- python3 - "$tap" <<'PY' ||
+"$LAUNCHER" run -c "$T/app.ini" -- python3 - "$TAP" <<'PY' ||
 import socket, subprocess, sys
 if not getattr(subprocess, "_USE_VFORK", False):
     sys.exit("this Python's subprocess does not use vfork(); the test would prove nothing")
@@ -44,4 +40,4 @@ for word in (b"one", b"two", b"three"):
     subprocess.run(["true"], check=True)
 PY
   fail "Python's session did not outlive subprocess.run"
-assert_no_plaintext "$T/tap-$tap" "vfork-"
+assert_no_plaintext "$T/tap-$TAP" "vfork-"

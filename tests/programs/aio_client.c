@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "echo_util.h"
 
 int main(int argc, char **argv) {
   if (argc != 3) {
@@ -44,17 +45,7 @@ int main(int argc, char **argv) {
     perror("write");
     return 1;
   }
-  char buf[64];
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = read(fd, buf + got, sizeof(buf) - got);
-    if (n <= 0) {
-      fprintf(stderr, "read: %s\n", n == 0 ? "end of stream" : strerror(errno));
-      return 1;
-    }
-    got += (size_t)n;
-  }
-  if (got != len || memcmp(buf, line, len) != 0) {
+  if (!read_echo(fd, line)) {
     fprintf(stderr, "the echo is not just the fallback line\n");
     return 1;
   }

@@ -13,25 +13,7 @@
 #include <unistd.h>
 
 #include "connect_util.h"
-
-static int read_line(int fd, const char *want) {
-  size_t len = strlen(want);
-  char buf[64];
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = read(fd, buf + got, len - got);
-    if (n <= 0) {
-      fprintf(stderr, "read: %s\n", n == 0 ? "end of stream" : strerror(errno));
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  if (memcmp(buf, want, len) != 0) {
-    fprintf(stderr, "the echo of %.*s differs\n", (int)len - 1, want);
-    return 0;
-  }
-  return 1;
-}
+#include "echo_util.h"
 
 static int fortified_vdprintf(int fd, const char *format, ...) {
   va_list ap;
@@ -67,13 +49,13 @@ int main(int argc, char **argv) {
                          "dprintf-plain 3\n", "dprintf-vplain 4\n"};
   int wrote[4];
   wrote[0] = dprintf(fd, "dprintf-%s %d\n", "chk", 1);
-  int ok = read_line(fd, want[0]);
+  int ok = read_echo(fd, want[0]);
   wrote[1] = fortified_vdprintf(fd, "dprintf-%s %d\n", "vchk", 2);
-  ok = ok && read_line(fd, want[1]);
+  ok = ok && read_echo(fd, want[1]);
   wrote[2] = plain_dprintf(fd, "dprintf-%s %d\n", "plain", 3);
-  ok = ok && read_line(fd, want[2]);
+  ok = ok && read_echo(fd, want[2]);
   wrote[3] = plain_vdprintf(plain_v, fd, "dprintf-%s %d\n", "vplain", 4);
-  ok = ok && read_line(fd, want[3]);
+  ok = ok && read_echo(fd, want[3]);
   for (int i = 0; i < 4; i++) {
     if (wrote[i] != (int)strlen(want[i])) {
       fprintf(stderr, "call %d returned %d for %zu bytes\n", i, wrote[i],

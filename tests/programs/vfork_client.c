@@ -32,26 +32,7 @@
 #include <unistd.h>
 
 #include "connect_util.h"
-
-// read_echo reads until |line| has come back whole.
-static int read_echo(int fd, const char *line) {
-  size_t len = strlen(line);
-  char buf[64];
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n = read(fd, buf + got, len - got);
-    if (n <= 0) {
-      fprintf(stderr, "read: %s\n", n == 0 ? "end of stream" : strerror(errno));
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  if (memcmp(buf, line, len) != 0) {
-    fprintf(stderr, "the echo of %.*s differs\n", (int)len - 1, line);
-    return 0;
-  }
-  return 1;
-}
+#include "echo_util.h"
 
 // exchange sends |line| and reads its echo.
 static int exchange(int fd, const char *line) {
