@@ -38,10 +38,20 @@ static void forget_fd(int fd) {
 // descriptor of |conn| (looked up before the kernel call, so that another
 // thread's close of the original in between cannot leave the duplicate
 // untracked), name |conn| too; it drops the caller's reference and returns
-// |new_fd|. A duplicate that cannot be tracked (descriptor 2^20 or above,
-// memory short) would carry plaintext: it is closed again, and -1 returned
-// with EMFILE.
+// |new_fd|. With no |conn|, or a failed kernel call (|new_fd| < 0), it only
+// passes |new_fd| on. A duplicate that cannot be tracked (descriptor 2^20 or
+// above, memory short) would carry plaintext: it is closed again, and -1
+// returned with EMFILE.
 static int share_fd(struct ts_conn *conn, int new_fd) {
+  if (conn == NULL) {
+    return new_fd;
+  }
+  if (new_fd < 0) {
+    int err = errno;  // the kernel call's
+    ts_conn_put(conn);
+    errno = err;
+    return new_fd;
+  }
   int tracked = ts_fdtable_insert(new_fd, &conn->entry);
   if (!tracked) {
     ts_log_error("%s: cannot track duplicate descriptor %d; closed",
@@ -112,15 +122,7 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
 // adopts inherited connections itself, inherit.c).
 TS_EXPORT int dup(int old_fd) {
   struct ts_conn *conn = ts_vfork_child() ? NULL : ts_conn_get(old_fd);
-  int fd = TS_REAL(dup)(old_fd);
-  if (conn == NULL) {
-    return fd;
-  }
-  if (fd < 0) {
-    ts_conn_put(conn);
-    return fd;
-  }
-  return share_fd(conn, fd);
+  return share_fd(conn, TS_REAL(dup)(old_fd));
 }
 
 // dup_over is dup2/dup3: |new_fd| is closed first, which ends its own
@@ -145,16 +147,8 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
     conn = ts_conn_get(old_fd);
     forget_fd(new_fd);
   }
-  int fd = use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
-                    : TS_REAL(dup2)(old_fd, new_fd);
-  if (conn == NULL) {
-    return fd;
-  }
-  if (fd < 0) {
-    ts_conn_put(conn);
-    return fd;
-  }
-  return share_fd(conn, fd);
+  return share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
+                                 : TS_REAL(dup2)(old_fd, new_fd));
 }
 
 TS_EXPORT int dup2(int old_fd, int new_fd) {
