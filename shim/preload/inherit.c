@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "conn.h"
+#include "hooks/hook.h"
 #include "log.h"
 #include "policy.h"
 #include "real.h"
@@ -108,6 +109,7 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
   pthread_mutex_unlock(&conn->lock);
   ts_log_debug("%s: inherited on descriptor %d", conn->label, fd);
   ts_conn_put(conn);
+  ts_stdio_follow(fd);  // an inetd-style program reads and writes stdio
 }
 
 __attribute__((constructor)) static void inherit_scan(void) {
@@ -135,7 +137,9 @@ __attribute__((constructor)) static void inherit_scan(void) {
   }
   closedir(dir);
   for (int i = 0; i < n; i++) {
-    if (!share_with_earlier(fds, i)) {
+    if (share_with_earlier(fds, i)) {
+      ts_stdio_follow(fds[i]);
+    } else {
       adopt(fds[i], &peers[i], peer_lens[i]);
     }
   }

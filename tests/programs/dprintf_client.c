@@ -1,7 +1,8 @@
 // dprintf_client HOST PORT — a plaintext client that writes formatted lines
 // to its socket with dprintf and vdprintf, both as glibc's fortified
 // __dprintf_chk and __vdprintf_chk (this file is built with
-// _FORTIFY_SOURCE) and by their plain names, and reads each echo. Exits 0
+// _FORTIFY_SOURCE) and by their plain names, then with printf after putting
+// the socket on standard output (dup2), and reads each echo. Exits 0
 // when every echo came back whole; 1 otherwise. It knows nothing of TLS;
 // the integration tests run it under tlsshim against a TLS echo server.
 #undef _FORTIFY_SOURCE
@@ -62,6 +63,15 @@ int main(int argc, char **argv) {
               strlen(want[i]));
       ok = 0;
     }
+  }
+  // The socket as standard output, written with printf: glibc's stdout
+  // must follow it.
+  if (ok && dup2(fd, 1) == 1) {
+    printf("dprintf-%s %d\n", "stdout", 5);
+    fflush(stdout);
+    ok = read_echo(fd, "dprintf-stdout 5\n");
+  } else {
+    ok = 0;
   }
   if (!ok) {
     fprintf(stderr, "a formatted line did not come back whole\n");

@@ -147,8 +147,15 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
     conn = ts_conn_get(old_fd);
     forget_fd(new_fd);
   }
-  return share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
-                                 : TS_REAL(dup2)(old_fd, new_fd));
+  if (track) {
+    ts_stdio_flush(new_fd);  // a standard stream's buffer goes to its file
+  }
+  int fd = share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
+                                   : TS_REAL(dup2)(old_fd, new_fd));
+  if (fd >= 0 && track && fd <= 2) {
+    ts_stdio_follow(fd);
+  }
+  return fd;
 }
 
 TS_EXPORT int dup2(int old_fd, int new_fd) {

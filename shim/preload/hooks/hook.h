@@ -41,6 +41,14 @@ int __vasprintf_chk(char **out, int flag, const char *format, va_list ap);
 // connection (close_notify from the last descriptor) and closes it.
 int ts_hook_close(int fd);
 
+// ts_stdio_follow makes stdin, stdout or stderr (|fd| 0, 1 or 2), which
+// glibc reads and writes without the hooks, go through the TLS connection
+// that |fd| now carries, and through the kernel again once it carries none.
+// ts_stdio_flush flushes stdout or stderr before |fd| changes, so that what
+// it holds goes where it was written for.
+void ts_stdio_follow(int fd);
+void ts_stdio_flush(int fd);
+
 // ts_hook_ret turns a count-or-negative-errno into the libc convention.
 static inline ssize_t ts_hook_ret(ssize_t r) {
   if (r < 0) {

@@ -1,9 +1,11 @@
-// stdio.c — fdopen and dprintf on a TLS socket (DESIGN.md constraint 4).
-// glibc's stdio calls the read and write system calls itself, never the
-// hooked functions, so a FILE made the ordinary way, or dprintf, would put
+// stdio.c — fdopen, dprintf and the standard streams on a TLS socket
+// (DESIGN.md constraint 4). glibc's stdio calls the read and write system
+// calls itself, never the hooked functions, so a FILE made the ordinary
+// way, dprintf, or stdout on a socket put on descriptor 1 would put
 // plaintext on the wire. A TLS socket gets a FILE whose I/O goes through
-// the TLS connection instead, and dprintf formats into memory and sends
-// that through it.
+// the TLS connection instead (one made by fdopen, or standing in for stdin,
+// stdout or stderr), and dprintf formats into memory and sends that
+// through it.
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,12 +15,14 @@
 
 static int cookie_fd(void *cookie) { return (int)(intptr_t)cookie; }
 
+// The cookie FILEs name their descriptor by number, as glibc's do: once it
+// no longer carries a TLS connection (closed, or another file put on it),
+// their I/O is the kernel's.
 static ssize_t cookie_read(void *cookie, char *buf, size_t len) {
   int fd = cookie_fd(cookie);
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
-    errno = EBADF;
-    return -1;
+    return TS_REAL(read)(fd, buf, len);
   }
   ssize_t r = ts_conn_recv(conn, fd, buf, len, 0);
   ts_conn_put(conn);
@@ -29,8 +33,7 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t len) {
   int fd = cookie_fd(cookie);
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
-    errno = EBADF;
-    return -1;
+    return TS_REAL(write)(fd, buf, len);
   }
   ssize_t r = ts_conn_send(conn, fd, buf, len, 0);
   ts_conn_put(conn);
@@ -42,12 +45,7 @@ static int cookie_close(void *cookie) {
   return ts_hook_close(cookie_fd(cookie));
 }
 
-TS_EXPORT FILE *fdopen(int fd, const char *mode) {
-  struct ts_conn *conn = ts_conn_get(fd);
-  if (conn == NULL) {
-    return TS_REAL(fdopen)(fd, mode);
-  }
-  ts_conn_put(conn);
+static FILE *cookie_file(int fd, const char *mode) {
   cookie_io_functions_t io = {
       .read = cookie_read,
       .write = cookie_write,
@@ -61,6 +59,43 @@ TS_EXPORT FILE *fdopen(int fd, const char *mode) {
     file->_fileno = fd;
   }
   return file;
+}
+
+TS_EXPORT FILE *fdopen(int fd, const char *mode) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return TS_REAL(fdopen)(fd, mode);
+  }
+  ts_conn_put(conn);
+  return cookie_file(fd, mode);
+}
+
+static FILE **standard_stream(int fd) {
+  return fd == 0 ? &stdin : fd == 1 ? &stdout : fd == 2 ? &stderr : NULL;
+}
+
+void ts_stdio_flush(int fd) {
+  FILE **stream = standard_stream(fd);
+  if (stream != NULL && fd != 0) {
+    fflush(*stream);
+  }
+}
+
+void ts_stdio_follow(int fd) {
+  FILE **stream = standard_stream(fd);
+  if (stream == NULL || (*stream)->_fileno != fd) {
+    return;  // not a standard descriptor, or its stream was moved elsewhere
+  }
+  FILE *file = cookie_file(fd, fd == 0 ? "r" : "w");
+  if (file == NULL) {
+    return;
+  }
+  if (fd == 2) {
+    setvbuf(file, NULL, _IONBF, 0);  // stderr is unbuffered
+  }
+  // The old stream stays open (closing it would close |fd|); what it had
+  // buffered was flushed before the descriptor changed (ts_stdio_flush).
+  *stream = file;
 }
 
 // tls_vdprintf is vdprintf (or with |fortified|, __vdprintf_chk with

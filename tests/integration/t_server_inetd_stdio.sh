@@ -1,0 +1,13 @@
+# An inetd-style server whose program talks through stdio: sed reads stdin
+# and writes stdout with glibc's buffered streams, which call the kernel
+# without the hooks. The new image's stdin and stdout follow the adopted
+# connection, so the reply comes back through TLS.
+source "$(dirname "$0")/lib.sh"
+need python3 sed
+port=$(free_port)
+server_config "$T/app.ini" "$port"
+bg "$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/inetd_lite" "$port" \
+  sed -u 's/secret/changed-secret/'
+wait_port "$port"
+talk "$port" --send "a secret" --expect "a changed-secret" ||
+  fail "sed under an inetd-style server did not answer through TLS"
