@@ -145,14 +145,19 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
   struct ts_conn *conn = NULL;
   if (track) {
     conn = ts_conn_get(old_fd);
+    struct ts_conn *replaced = new_fd <= 2 ? ts_conn_get(new_fd) : NULL;
+    if (conn != NULL || replaced != NULL) {
+      // A standard stream's buffer goes where it was written for, while
+      // |new_fd| is still what it was (TLS or not).
+      ts_stdio_flush(new_fd);
+    }
+    ts_conn_put(replaced);
     forget_fd(new_fd);
   }
-  if (track) {
-    ts_stdio_flush(new_fd);  // a standard stream's buffer goes to its file
-  }
+  int with_tls = conn != NULL;
   int fd = share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
                                    : TS_REAL(dup2)(old_fd, new_fd));
-  if (fd >= 0 && track && fd <= 2) {
+  if (fd >= 0 && with_tls) {
     ts_stdio_follow(fd);
   }
   return fd;

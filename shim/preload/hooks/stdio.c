@@ -70,31 +70,65 @@ TS_EXPORT FILE *fdopen(int fd, const char *mode) {
   return cookie_file(fd, mode);
 }
 
+// The standard streams tlsshim put in place, by descriptor; a slot is
+// cleared when the program closes its stream. Only these and glibc's own
+// three (never freed) are ever flushed or replaced here: a stream the
+// program closed, or put there itself, is left alone.
+static FILE *installed[3];
+extern FILE _IO_2_1_stdin_, _IO_2_1_stdout_, _IO_2_1_stderr_;
+
 static FILE **standard_stream(int fd) {
-  return fd == 0 ? &stdin : fd == 1 ? &stdout : fd == 2 ? &stderr : NULL;
+  FILE **stream = fd == 0   ? &stdin
+                  : fd == 1 ? &stdout
+                  : fd == 2 ? &stderr
+                            : NULL;
+  if (stream == NULL || *stream == NULL) {
+    return NULL;
+  }
+  FILE *glibc_own = fd == 0   ? &_IO_2_1_stdin_
+                    : fd == 1 ? &_IO_2_1_stdout_
+                              : &_IO_2_1_stderr_;
+  return *stream == glibc_own || *stream == installed[fd] ? stream : NULL;
+}
+
+static int standard_close(void *cookie) {
+  int fd = cookie_fd(cookie);
+  installed[fd] = NULL;
+  return cookie_close(cookie);
 }
 
 void ts_stdio_flush(int fd) {
   FILE **stream = standard_stream(fd);
-  if (stream != NULL && fd != 0) {
-    fflush(*stream);
+  // Never wait for a stream another thread holds: its buffer then goes
+  // wherever the descriptor leads when that thread flushes.
+  if (stream != NULL && fd != 0 && ftrylockfile(*stream) == 0) {
+    fflush_unlocked(*stream);
+    funlockfile(*stream);
   }
 }
 
 void ts_stdio_follow(int fd) {
   FILE **stream = standard_stream(fd);
-  if (stream == NULL || (*stream)->_fileno != fd) {
-    return;  // not a standard descriptor, or its stream was moved elsewhere
+  if (stream == NULL || *stream == installed[fd] || fileno(*stream) != fd) {
+    return;  // already ours (it follows the number), or not the program's
   }
-  FILE *file = cookie_file(fd, fd == 0 ? "r" : "w");
+  cookie_io_functions_t io = {
+      .read = cookie_read,
+      .write = cookie_write,
+      .seek = NULL,
+      .close = standard_close,
+  };
+  FILE *file = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w", io);
   if (file == NULL) {
     return;
   }
+  file->_fileno = fd;
   if (fd == 2) {
     setvbuf(file, NULL, _IONBF, 0);  // stderr is unbuffered
   }
-  // The old stream stays open (closing it would close |fd|); what it had
+  // glibc's stream stays open (closing it would close |fd|); what it had
   // buffered was flushed before the descriptor changed (ts_stdio_flush).
+  installed[fd] = file;
   *stream = file;
 }
 
