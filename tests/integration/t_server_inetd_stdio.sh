@@ -11,3 +11,14 @@ bg "$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/inetd_lite" "$port" \
 wait_port "$port"
 talk "$port" --send "a secret" --expect "a changed-secret" ||
   fail "sed under an inetd-style server did not answer through TLS"
+
+# A service that answers with printf and then puts /dev/null on its standard
+# output before it flushes: the answer was written while stdout was the
+# connection, and reaches the client through TLS.
+port2=$(free_port)
+server_config "$T/second.ini" "$port2"
+bg "$LAUNCHER" run -c "$T/second.ini" -- "$PROGRAMS/inetd_lite" "$port2" \
+  "$PROGRAMS/stdio_redirect"
+wait_port "$port2"
+talk "$port2" --send "moved" --expect "reply: moved" ||
+  fail "a buffered answer did not reach the client after stdout moved"
