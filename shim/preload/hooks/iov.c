@@ -269,53 +269,43 @@ static int rwf_to_msg(int flags) {
          ((flags & RWF_NOSIGNAL_BIT) != 0 ? MSG_NOSIGNAL : 0);
 }
 
-static ssize_t hook_preadv2(ssize_t (*real)(int, const struct iovec *, int,
-                                            off_t, int),
-                            int fd, const struct iovec *iov, int iovcnt,
-                            off_t offset, int flags) {
-  struct ts_conn *conn = offset == -1 ? ts_conn_get(fd) : NULL;
-  if (conn == NULL) {
-    return real(fd, iov, iovcnt, offset, flags);
-  }
-  ssize_t r = (flags & ~RWF_KNOWN) != 0
-                  ? -EOPNOTSUPP
-                  : conn_recv_iov(conn, fd, iov, iovcnt,
-                                  rwf_to_msg(flags) & MSG_DONTWAIT);
-  ts_conn_put(conn);
-  return ts_hook_ret(r);
-}
+typedef ssize_t (*rwv2_fn)(int, const struct iovec *, int, off_t, int);
 
-static ssize_t hook_pwritev2(ssize_t (*real)(int, const struct iovec *, int,
-                                             off_t, int),
-                             int fd, const struct iovec *iov, int iovcnt,
-                             off_t offset, int flags) {
+// hook_rwv2 is preadv2 (|writing| 0) or pwritev2 (|writing| 1).
+static ssize_t hook_rwv2(rwv2_fn real, int writing, int fd,
+                         const struct iovec *iov, int iovcnt, off_t offset,
+                         int flags) {
   struct ts_conn *conn = offset == -1 ? ts_conn_get(fd) : NULL;
   if (conn == NULL) {
     return real(fd, iov, iovcnt, offset, flags);
   }
-  ssize_t r = (flags & ~RWF_KNOWN) != 0
-                  ? -EOPNOTSUPP
-                  : conn_send_iov(conn, fd, iov, iovcnt, rwf_to_msg(flags));
+  int msg_flags = rwf_to_msg(flags);
+  ssize_t r = -EOPNOTSUPP;
+  if ((flags & ~RWF_KNOWN) == 0) {
+    r = writing
+            ? conn_send_iov(conn, fd, iov, iovcnt, msg_flags)
+            : conn_recv_iov(conn, fd, iov, iovcnt, msg_flags & MSG_DONTWAIT);
+  }
   ts_conn_put(conn);
-  return ts_hook_send_ret(r, rwf_to_msg(flags));
+  return writing ? ts_hook_send_ret(r, msg_flags) : ts_hook_ret(r);
 }
 
 TS_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt,
                           off_t offset, int flags) {
-  return hook_preadv2(TS_REAL(preadv2), fd, iov, iovcnt, offset, flags);
+  return hook_rwv2(TS_REAL(preadv2), 0, fd, iov, iovcnt, offset, flags);
 }
 
 TS_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt,
                              off_t offset, int flags) {
-  return hook_preadv2(TS_REAL(preadv64v2), fd, iov, iovcnt, offset, flags);
+  return hook_rwv2(TS_REAL(preadv64v2), 0, fd, iov, iovcnt, offset, flags);
 }
 
 TS_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt,
                            off_t offset, int flags) {
-  return hook_pwritev2(TS_REAL(pwritev2), fd, iov, iovcnt, offset, flags);
+  return hook_rwv2(TS_REAL(pwritev2), 1, fd, iov, iovcnt, offset, flags);
 }
 
 TS_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt,
                               off_t offset, int flags) {
-  return hook_pwritev2(TS_REAL(pwritev64v2), fd, iov, iovcnt, offset, flags);
+  return hook_rwv2(TS_REAL(pwritev64v2), 1, fd, iov, iovcnt, offset, flags);
 }

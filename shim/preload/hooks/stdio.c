@@ -45,12 +45,15 @@ static int cookie_close(void *cookie) {
   return ts_hook_close(cookie_fd(cookie));
 }
 
-static FILE *cookie_file(int fd, const char *mode) {
+// cookie_file makes a FILE on |fd| whose I/O goes through its connection;
+// |close_fn| ends it.
+static FILE *cookie_file(int fd, const char *mode,
+                         cookie_close_function_t *close_fn) {
   cookie_io_functions_t io = {
       .read = cookie_read,
       .write = cookie_write,
       .seek = NULL,
-      .close = cookie_close,
+      .close = close_fn,
   };
   FILE *file = fopencookie((void *)(intptr_t)fd, mode, io);
   if (file != NULL) {
@@ -67,7 +70,7 @@ TS_EXPORT FILE *fdopen(int fd, const char *mode) {
     return TS_REAL(fdopen)(fd, mode);
   }
   ts_conn_put(conn);
-  return cookie_file(fd, mode);
+  return cookie_file(fd, mode, cookie_close);
 }
 
 // The standard streams tlsshim put in place, by descriptor; a slot is
@@ -112,17 +115,10 @@ void ts_stdio_follow(int fd) {
   if (stream == NULL || *stream == installed[fd] || fileno(*stream) != fd) {
     return;  // already ours (it follows the number), or not the program's
   }
-  cookie_io_functions_t io = {
-      .read = cookie_read,
-      .write = cookie_write,
-      .seek = NULL,
-      .close = standard_close,
-  };
-  FILE *file = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w", io);
+  FILE *file = cookie_file(fd, fd == 0 ? "r" : "w", standard_close);
   if (file == NULL) {
     return;
   }
-  file->_fileno = fd;
   if (fd == 2) {
     setvbuf(file, NULL, _IONBF, 0);  // stderr is unbuffered
   }
