@@ -54,6 +54,7 @@ static int tls_accepted(int fd) {
     return -ECONNABORTED;
   }
   ts_conn_put(conn);
+  ts_stdio_follow(fd);  // a program that closed its stdout first
   return fd;
 }
 

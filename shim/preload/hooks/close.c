@@ -34,15 +34,16 @@ static void forget_fd(int fd) {
   ts_conn_put(conn);
 }
 
-// share_fd makes |new_fd|, just made by the kernel as a duplicate of a
-// descriptor of |conn| (looked up before the kernel call, so that another
+// ts_hook_share_fd makes |new_fd|, just made by the kernel as a duplicate of
+// a descriptor of |conn| (looked up before the kernel call, so that another
 // thread's close of the original in between cannot leave the duplicate
 // untracked), name |conn| too; it drops the caller's reference and returns
 // |new_fd|. With no |conn|, or a failed kernel call (|new_fd| < 0), it only
 // passes |new_fd| on. A duplicate that cannot be tracked (descriptor 2^20 or
 // above, memory short) would carry plaintext: it is closed again, and -1
-// returned with EMFILE.
-static int share_fd(struct ts_conn *conn, int new_fd) {
+// returned with EMFILE. A duplicate on 0, 1 or 2 takes its standard stream
+// along.
+int ts_hook_share_fd(struct ts_conn *conn, int new_fd) {
   if (conn == NULL) {
     return new_fd;
   }
@@ -63,6 +64,7 @@ static int share_fd(struct ts_conn *conn, int new_fd) {
     errno = EMFILE;
     return -1;
   }
+  ts_stdio_follow(new_fd);
   return new_fd;
 }
 
@@ -77,7 +79,9 @@ int ts_hook_close(int fd) {
   if (ts_fdtable_count() > 0 || ts_epoll_tracking()) {
     forget_fd(fd);
   }
-  return TS_REAL(close)(fd);
+  int r = TS_REAL(close)(fd);
+  ts_stdio_unfollow(fd);
+  return r;
 }
 
 TS_EXPORT int close(int fd) { return ts_hook_close(fd); }
@@ -85,23 +89,10 @@ TS_EXPORT int close(int fd) { return ts_hook_close(fd); }
 // glibc exports this under a second name too, which some binaries import.
 TS_EXPORT int __close(int fd) __attribute__((alias("close"), copy(close)));
 
-TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
-  if (TS_REAL(close_range) == NULL) {
-    errno = ENOSYS;
-    return -1;
-  }
-  if ((flags & CLOSE_RANGE_CLOEXEC) != 0 || first > last) {
-    return TS_REAL(close_range)(first, last, flags);
-  }
-  if (!ts_vfork_child()) {
-    ts_epoll_forget_range(first, last);
-    ts_epoll_note_closed_range(first, last);
-    for (int fd = ts_fdtable_next((int)first);
-         fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
-      forget_fd(fd);
-    }
-  }
-  // Close around the log's descriptor, which the program does not own.
+// close_range_around_log is the kernel's close_range, leaving out the log's
+// descriptor, which the program does not own.
+static int close_range_around_log(unsigned int first, unsigned int last,
+                                  int flags) {
   int log_fd = ts_log_fd();
   if (log_fd < 0 || (unsigned int)log_fd < first ||
       (unsigned int)log_fd > last) {
@@ -117,12 +108,36 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
   return 0;
 }
 
+TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+  if (TS_REAL(close_range) == NULL) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if ((flags & CLOSE_RANGE_CLOEXEC) != 0 || first > last) {
+    return TS_REAL(close_range)(first, last, flags);
+  }
+  if (ts_vfork_child()) {
+    return close_range_around_log(first, last, flags);
+  }
+  ts_epoll_forget_range(first, last);
+  ts_epoll_note_closed_range(first, last);
+  for (int fd = ts_fdtable_next((int)first);
+       fd >= 0 && (unsigned int)fd <= last; fd = ts_fdtable_next(fd + 1)) {
+    forget_fd(fd);
+  }
+  int r = close_range_around_log(first, last, flags);
+  for (unsigned int fd = first; fd <= last && fd <= 2; fd++) {
+    ts_stdio_unfollow((int)fd);
+  }
+  return r;
+}
+
 // In a vfork child, duplicates are left untracked: the child's descriptor
 // numbers are not the parent's, and it is about to exec (the new image
 // adopts inherited connections itself, inherit.c).
 TS_EXPORT int dup(int old_fd) {
   struct ts_conn *conn = ts_vfork_child() ? NULL : ts_conn_get(old_fd);
-  return share_fd(conn, TS_REAL(dup)(old_fd));
+  return ts_hook_share_fd(conn, TS_REAL(dup)(old_fd));
 }
 
 // dup_over is dup2/dup3: |new_fd| is closed first, which ends its own
@@ -154,11 +169,11 @@ static int dup_over(int old_fd, int new_fd, int flags, int use_dup3) {
     ts_conn_put(replaced);
     forget_fd(new_fd);
   }
-  int with_tls = conn != NULL;
-  int fd = share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
-                                   : TS_REAL(dup2)(old_fd, new_fd));
-  if (fd >= 0 && with_tls) {
-    ts_stdio_follow(fd);
+  int fd =
+      ts_hook_share_fd(conn, use_dup3 ? TS_REAL(dup3)(old_fd, new_fd, flags)
+                                      : TS_REAL(dup2)(old_fd, new_fd));
+  if (track) {
+    ts_stdio_unfollow(new_fd);  // when |new_fd| carries no TLS now
   }
   return fd;
 }

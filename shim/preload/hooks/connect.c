@@ -13,6 +13,7 @@ static void forget(int fd, struct ts_conn *conn) {
   int last = 0;
   struct ts_conn *removed = (struct ts_conn *)ts_fdtable_remove(fd, &last);
   ts_conn_put(removed);
+  ts_stdio_unfollow(fd);
   if (!conn->app_nonblock) {
     int flags = TS_REAL(fcntl)(fd, F_GETFL);
     if (flags >= 0) {
@@ -31,6 +32,7 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
                  rule->name, strerror(-err));
     return -ECONNREFUSED;
   }
+  ts_stdio_follow(fd);  // a socket that got number 1: stdout is it now
   int r = TS_REAL(connect)(fd, addr, len);
   if (r < 0 && errno != EINPROGRESS) {
     r = -errno;

@@ -33,22 +33,6 @@ static int tls_fcntl(fcntl_fn real, struct ts_conn *conn, int fd, int cmd,
       }
       return r;
     }
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC: {
-      int new_fd = real(fd, cmd, arg);
-      if (new_fd < 0 || ts_vfork_child()) {  // as dup() (close.c)
-        return new_fd;
-      }
-      if (!ts_fdtable_insert(new_fd, &conn->entry)) {
-        // Untracked, it would carry plaintext.
-        ts_log_error("%s: cannot track duplicate descriptor %d; closed",
-                     conn->label, new_fd);
-        TS_REAL(close)(new_fd);
-        errno = EMFILE;
-        return -1;
-      }
-      return new_fd;
-    }
     default:
       return real(fd, cmd, arg);
   }
@@ -59,6 +43,13 @@ static int hook_fcntl(fcntl_fn real, int fd, int cmd, void *arg) {
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     return real(fd, cmd, arg);
+  }
+  if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+    if (ts_vfork_child()) {  // as dup() (close.c)
+      ts_conn_put(conn);
+      return real(fd, cmd, arg);
+    }
+    return ts_hook_share_fd(conn, real(fd, cmd, arg));
   }
   int r = tls_fcntl(real, conn, fd, cmd, arg);
   ts_conn_put(conn);

@@ -41,12 +41,18 @@ int __vasprintf_chk(char **out, int flag, const char *format, va_list ap);
 // connection (close_notify from the last descriptor) and closes it.
 int ts_hook_close(int fd);
 
+// ts_hook_share_fd makes |new_fd|, a duplicate the kernel just made of a
+// descriptor of |conn|, name |conn| too (close.c).
+int ts_hook_share_fd(struct ts_conn *conn, int new_fd);
+
 // ts_stdio_follow makes stdin, stdout or stderr (|fd| 0, 1 or 2), which
 // glibc reads and writes without the hooks, go through the TLS connection
-// that |fd| now carries, and through the kernel again once it carries none.
+// that |fd| now carries; ts_stdio_unfollow gives glibc's own stream back
+// once |fd| carries none. Both do nothing for other descriptors.
 // ts_stdio_flush flushes stdout or stderr before |fd| changes, so that what
 // it holds goes where it was written for.
 void ts_stdio_follow(int fd);
+void ts_stdio_unfollow(int fd);
 void ts_stdio_flush(int fd);
 
 // ts_hook_ret turns a count-or-negative-errno into the libc convention.

@@ -80,6 +80,12 @@ TS_EXPORT FILE *fdopen(int fd, const char *mode) {
 static FILE *installed[3];
 extern FILE _IO_2_1_stdin_, _IO_2_1_stdout_, _IO_2_1_stderr_;
 
+static FILE *glibc_stream(int fd) {
+  return fd == 0   ? &_IO_2_1_stdin_
+         : fd == 1 ? &_IO_2_1_stdout_
+                   : &_IO_2_1_stderr_;
+}
+
 static FILE **standard_stream(int fd) {
   FILE **stream = fd == 0   ? &stdin
                   : fd == 1 ? &stdout
@@ -88,10 +94,8 @@ static FILE **standard_stream(int fd) {
   if (stream == NULL || *stream == NULL) {
     return NULL;
   }
-  FILE *glibc_own = fd == 0   ? &_IO_2_1_stdin_
-                    : fd == 1 ? &_IO_2_1_stdout_
-                              : &_IO_2_1_stderr_;
-  return *stream == glibc_own || *stream == installed[fd] ? stream : NULL;
+  return *stream == glibc_stream(fd) || *stream == installed[fd] ? stream
+                                                                 : NULL;
 }
 
 static int standard_close(void *cookie) {
@@ -110,22 +114,49 @@ void ts_stdio_flush(int fd) {
   }
 }
 
+// While |fd| carries TLS, glibc's own stream for it names no descriptor, so
+// that a pointer to it the program kept (C++'s std::cout keeps one) fails
+// with EBADF instead of reaching the socket in plaintext.
 void ts_stdio_follow(int fd) {
   FILE **stream = standard_stream(fd);
   if (stream == NULL || *stream == installed[fd] || fileno(*stream) != fd) {
     return;  // already ours (it follows the number), or not the program's
   }
-  FILE *file = cookie_file(fd, fd == 0 ? "r" : "w", standard_close);
+  FILE *file = installed[fd];
   if (file == NULL) {
-    return;
+    file = cookie_file(fd, fd == 0 ? "r" : "w", standard_close);
+    if (file == NULL) {
+      return;
+    }
+    if (fd == 2) {
+      setvbuf(file, NULL, _IONBF, 0);  // stderr is unbuffered
+    }
   }
-  if (fd == 2) {
-    setvbuf(file, NULL, _IONBF, 0);  // stderr is unbuffered
-  }
-  // glibc's stream stays open (closing it would close |fd|); what it had
-  // buffered was flushed before the descriptor changed (ts_stdio_flush).
+  // glibc's stream stays open (closing it would close |fd|). What it had
+  // buffered was flushed before a dup2 changed the descriptor
+  // (ts_stdio_flush); anything left (written while |fd| was closed, or
+  // while another thread held the stream) fails at its next flush.
   installed[fd] = file;
   *stream = file;
+  glibc_stream(fd)->_fileno = -1;
+}
+
+void ts_stdio_unfollow(int fd) {
+  FILE **stream = standard_stream(fd);
+  if (stream == NULL || installed[fd] == NULL || *stream != installed[fd]) {
+    return;
+  }
+  int saved_errno = errno;  // called after close(), whose errno stands
+  struct ts_conn *conn = ts_conn_get(fd);
+  ts_conn_put(conn);
+  errno = saved_errno;
+  if (conn != NULL) {
+    return;  // another connection took the number meanwhile
+  }
+  // The installed stream stays open for pointers to it the program took;
+  // it goes to the kernel now, and is put back if TLS returns to |fd|.
+  glibc_stream(fd)->_fileno = fd;
+  *stream = glibc_stream(fd);
 }
 
 // tls_vdprintf is vdprintf (or with |fortified|, __vdprintf_chk with
