@@ -8,6 +8,7 @@
 // directory read and one getsockopt per open descriptor.
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -17,8 +18,23 @@
 #include "policy.h"
 #include "real.h"
 
-// Inherited sockets beyond this many are left to the ordinary hooks.
-#define MAX_INHERITED 64
+// One connected TCP socket found by the scan.
+struct inherited {
+  int fd;
+  bool has_id;  // |dev| and |ino| name the socket (fstat worked)
+  dev_t dev;
+  ino_t ino;
+  socklen_t peer_len;
+  struct sockaddr_storage peer;
+};
+
+// The scan's findings. Every one must be recorded: a socket the scan drops
+// would be used in plaintext, so the array grows as far as memory allows.
+struct inherited_list {
+  struct inherited *items;
+  size_t len;
+  size_t cap;
+};
 
 static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
                             socklen_t *peer_len) {
@@ -55,50 +71,68 @@ static void cut_off(int fd, int family) {
   }
 }
 
-// share_with_earlier makes |fd| name the connection of an earlier descriptor
-// for the same socket (inetd hands one socket over as 0 and 1): one socket,
-// one TLS session. Returns 1 when it did.
-static int share_with_earlier(const int *fds, int index) {
-  struct stat mine;
-  if (fstat(fds[index], &mine) != 0) {
+// share_with_earlier makes |found[index]| name the connection of an earlier
+// descriptor for the same socket (inetd hands one socket over as 0 and 1):
+// one socket, one TLS session. Returns 1 when it did.
+static int share_with_earlier(const struct inherited *found, size_t index) {
+  const struct inherited *mine = &found[index];
+  if (!mine->has_id) {
     return 0;
   }
-  for (int i = 0; i < index; i++) {
-    struct stat other;
-    struct ts_conn *conn = ts_conn_get(fds[i]);
-    if (conn != NULL && fstat(fds[i], &other) == 0 &&
-        other.st_dev == mine.st_dev && other.st_ino == mine.st_ino) {
-      int ok = ts_fdtable_insert(fds[index], &conn->entry);
+  for (size_t i = 0; i < index; i++) {
+    if (!found[i].has_id || found[i].dev != mine->dev ||
+        found[i].ino != mine->ino) {
+      continue;
+    }
+    struct ts_conn *conn = ts_conn_get(found[i].fd);
+    if (conn != NULL) {
+      int ok = ts_fdtable_insert(mine->fd, &conn->entry);
       ts_conn_put(conn);
       return ok;
     }
-    ts_conn_put(conn);
   }
   return 0;
 }
 
-static void adopt(int fd, const struct sockaddr_storage *peer,
-                  socklen_t peer_len) {
-  const struct ts_rule *rule = NULL;
-  enum ts_role role = TS_ROLE_SERVER;
-  char verify_name[256] = "";
-  enum ts_verdict verdict = ts_policy_server(fd, &rule);
+// rule_for decides whether a rule covers inherited socket |sock|, as the
+// server that accepted it or else as the client that opened it. On TS_COVER
+// it sets |*out_role| and |*out_rule|, and writes the name a client verifies
+// into |verify_name|.
+static enum ts_verdict rule_for(const struct inherited *sock,
+                                enum ts_role *out_role,
+                                const struct ts_rule **out_rule,
+                                char *verify_name, size_t verify_name_len) {
+  *out_role = TS_ROLE_SERVER;
+  enum ts_verdict verdict = ts_policy_server(sock->fd, out_rule);
   if (verdict == TS_PASS) {
-    role = TS_ROLE_CLIENT;
-    verdict = ts_policy_client(fd, (const struct sockaddr *)peer, peer_len,
-                               &rule, verify_name, sizeof(verify_name));
+    *out_role = TS_ROLE_CLIENT;
+    verdict = ts_policy_client(sock->fd, (const struct sockaddr *)&sock->peer,
+                               sock->peer_len, out_rule, verify_name,
+                               verify_name_len);
   }
-  if (verdict != TS_COVER) {
+  return verdict;
+}
+
+static const char *role_name(enum ts_role role) {
+  return role == TS_ROLE_CLIENT ? "client" : "server";
+}
+
+static void adopt(const struct inherited *sock) {
+  const struct ts_rule *rule = NULL;
+  enum ts_role role;
+  char verify_name[256] = "";
+  if (rule_for(sock, &role, &rule, verify_name, sizeof(verify_name)) !=
+      TS_COVER) {
     return;  // not covered, or no configuration (already reported)
   }
   int err = 0;
   struct ts_conn *conn =
-      ts_conn_attach(fd, role, rule, (const struct sockaddr *)peer, verify_name,
-                     TS_CONN_INHERITED, &err);
+      ts_conn_attach(sock->fd, role, rule, (const struct sockaddr *)&sock->peer,
+                     verify_name, TS_CONN_INHERITED, &err);
   if (conn == NULL) {
     ts_log_error("[%s:%s]: cannot track inherited descriptor %d; cut off",
-                 role == TS_ROLE_CLIENT ? "client" : "server", rule->name, fd);
-    cut_off(fd, peer->ss_family);
+                 role_name(role), rule->name, sock->fd);
+    cut_off(sock->fd, sock->peer.ss_family);
     return;
   }
   // The kernel socket may be non-blocking only because the previous image's
@@ -107,9 +141,49 @@ static void adopt(int fd, const struct sockaddr_storage *peer,
   pthread_mutex_lock(&conn->lock);
   conn->app_nonblock = 0;
   pthread_mutex_unlock(&conn->lock);
-  ts_log_debug("%s: inherited on descriptor %d", conn->label, fd);
+  ts_log_debug("%s: inherited on descriptor %d", conn->label, sock->fd);
   ts_conn_put(conn);
-  ts_stdio_follow(fd);  // an inetd-style program reads and writes stdio
+  ts_stdio_follow(sock->fd);  // an inetd-style program reads and writes stdio
+}
+
+// cut_off_unrecorded deals with a socket the scan has no memory to record:
+// a covered one is cut off at once, since left alone the program would use
+// it in plaintext.
+static void cut_off_unrecorded(const struct inherited *sock) {
+  const struct ts_rule *rule = NULL;
+  enum ts_role role;
+  char verify_name[256] = "";
+  if (rule_for(sock, &role, &rule, verify_name, sizeof(verify_name)) ==
+      TS_COVER) {
+    ts_log_error("[%s:%s]: no memory for inherited descriptor %d; cut off",
+                 role_name(role), rule->name, sock->fd);
+    cut_off(sock->fd, sock->peer.ss_family);
+  }
+}
+
+// note records |fd| when it is a connected TCP socket.
+static void note(struct inherited_list *list, int fd) {
+  struct inherited sock = {.fd = fd};
+  if (!is_connected_tcp(fd, &sock.peer, &sock.peer_len)) {
+    return;
+  }
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    sock.has_id = true;
+    sock.dev = st.st_dev;
+    sock.ino = st.st_ino;
+  }
+  if (list->len == list->cap) {
+    size_t cap = list->cap == 0 ? 16 : 2 * list->cap;
+    struct inherited *items = realloc(list->items, cap * sizeof(*items));
+    if (items == NULL) {
+      cut_off_unrecorded(&sock);
+      return;
+    }
+    list->items = items;
+    list->cap = cap;
+  }
+  list->items[list->len++] = sock;
 }
 
 __attribute__((constructor)) static void inherit_scan(void) {
@@ -120,27 +194,23 @@ __attribute__((constructor)) static void inherit_scan(void) {
   if (dir == NULL) {
     return;
   }
-  int fds[MAX_INHERITED];
-  struct sockaddr_storage peers[MAX_INHERITED];
-  socklen_t peer_lens[MAX_INHERITED];
-  int n = 0;
+  struct inherited_list list = {0};
   struct dirent *entry;
-  while (n < MAX_INHERITED && (entry = readdir(dir)) != NULL) {
+  while ((entry = readdir(dir)) != NULL) {
     char *end = NULL;
     long fd = strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) {
       continue;
     }
-    if (is_connected_tcp((int)fd, &peers[n], &peer_lens[n])) {
-      fds[n++] = (int)fd;
-    }
+    note(&list, (int)fd);
   }
   closedir(dir);
-  for (int i = 0; i < n; i++) {
-    if (share_with_earlier(fds, i)) {
-      ts_stdio_follow(fds[i]);
+  for (size_t i = 0; i < list.len; i++) {
+    if (share_with_earlier(list.items, i)) {
+      ts_stdio_follow(list.items[i].fd);
     } else {
-      adopt(fds[i], &peers[i], peer_lens[i]);
+      adopt(&list.items[i]);
     }
   }
+  free(list.items);
 }
