@@ -5,11 +5,14 @@
 // inherited, connected TCP socket on a covered port is recorded in the
 // INHERITED state; its first use decides whether it can be adopted
 // (conn.c: step_inherited). A process with no such socket pays one
-// directory read and one getsockopt per open descriptor.
+// directory read and one getsockopt per open descriptor (without /proc, see
+// scan_numbers).
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "conn.h"
@@ -186,15 +189,13 @@ static void note(struct inherited_list *list, int fd) {
   list->items[list->len++] = sock;
 }
 
-__attribute__((constructor)) static void inherit_scan(void) {
-  if (getenv("TLSSHIM_CONFIG") == NULL) {
-    return;
-  }
+// scan_directory notes every descriptor /proc/self/fd lists. Returns 0 when
+// the directory cannot be opened.
+static int scan_directory(struct inherited_list *list) {
   DIR *dir = opendir("/proc/self/fd");
   if (dir == NULL) {
-    return;
+    return 0;
   }
-  struct inherited_list list = {0};
   struct dirent *entry;
   while ((entry = readdir(dir)) != NULL) {
     char *end = NULL;
@@ -202,9 +203,39 @@ __attribute__((constructor)) static void inherit_scan(void) {
     if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) {
       continue;
     }
-    note(&list, (int)fd);
+    note(list, (int)fd);
   }
   closedir(dir);
+  return 1;
+}
+
+// scan_numbers finds the open descriptors where /proc cannot be read (a
+// chroot, or not one descriptor left to read it with) by asking about every
+// number below the soft RLIMIT_NOFILE, open or not. That is one fcntl per
+// number, about 0.15 µs each on a 2-core x86-64: nothing at the usual limit
+// of 1,024, but a sixth of a second at every start where the limit is 2^20.
+// A descriptor above the soft limit (opened before the limit was lowered) is
+// missed.
+static void scan_numbers(struct inherited_list *list) {
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    lim.rlim_cur = TS_FDTABLE_MAX_FD;
+  }
+  for (int fd = 0; (rlim_t)fd < lim.rlim_cur && fd < INT_MAX; fd++) {
+    if (TS_REAL(fcntl)(fd, F_GETFD) >= 0) {
+      note(list, fd);
+    }
+  }
+}
+
+__attribute__((constructor)) static void inherit_scan(void) {
+  if (getenv("TLSSHIM_CONFIG") == NULL) {
+    return;
+  }
+  struct inherited_list list = {0};
+  if (!scan_directory(&list)) {
+    scan_numbers(&list);
+  }
   for (size_t i = 0; i < list.len; i++) {
     if (share_with_earlier(list.items, i)) {
       ts_stdio_follow(list.items[i].fd);

@@ -50,3 +50,13 @@ PY
 bg "$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/inherit_many" "$port" "$n"
 expect_tls_lines || fail "a connection inherited past the 64th was not TLS"
 wait "${BG_PIDS[-1]}" || fail "inherit_many could not write on every connection"
+
+# Without /proc (a chroot) the scan cannot list the open descriptors and
+# probes every number instead. The exec'd image runs in a mount namespace
+# where an empty tmpfs hides /proc.
+need unshare mount
+hide_proc='mount -t tmpfs tmpfs /proc && ! test -e /proc/self && exec "$@"'
+bg "$LAUNCHER" run -c "$T/app.ini" -- "$PROGRAMS/inherit_many" "$port" "$n" \
+  unshare --mount sh -c "$hide_proc" sh
+expect_tls_lines || fail "a connection inherited without /proc was not TLS"
+wait "${BG_PIDS[-1]}" || fail "inherit_many could not write on every connection without /proc"
