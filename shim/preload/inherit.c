@@ -124,9 +124,18 @@ static void adopt(const struct inherited *sock) {
   const struct ts_rule *rule = NULL;
   enum ts_role role;
   char verify_name[256] = "";
-  if (rule_for(sock, &role, &rule, verify_name, sizeof(verify_name)) !=
-      TS_COVER) {
-    return;  // not covered, or no configuration (already reported)
+  enum ts_verdict verdict =
+      rule_for(sock, &role, &rule, verify_name, sizeof(verify_name));
+  if (verdict == TS_DENY) {
+    // No configuration (why was reported when loading it): the program
+    // gets no TCP at all, and inherited connections are no exception.
+    ts_log_error("inherited descriptor %d: no configuration; cut off",
+                 sock->fd);
+    cut_off(sock->fd, sock->peer.ss_family);
+    return;
+  }
+  if (verdict != TS_COVER) {
+    return;
   }
   int err = 0;
   struct ts_conn *conn =
@@ -150,16 +159,17 @@ static void adopt(const struct inherited *sock) {
 }
 
 // cut_off_unrecorded deals with a socket the scan has no memory to record:
-// a covered one is cut off at once, since left alone the program would use
-// it in plaintext.
+// a covered one (or any, without a configuration) is cut off at once, since
+// left alone the program would use it in plaintext.
 static void cut_off_unrecorded(const struct inherited *sock) {
   const struct ts_rule *rule = NULL;
   enum ts_role role;
   char verify_name[256] = "";
-  if (rule_for(sock, &role, &rule, verify_name, sizeof(verify_name)) ==
-      TS_COVER) {
+  enum ts_verdict verdict =
+      rule_for(sock, &role, &rule, verify_name, sizeof(verify_name));
+  if (verdict != TS_PASS) {
     ts_log_error("[%s:%s]: no memory for inherited descriptor %d; cut off",
-                 role_name(role), rule->name, sock->fd);
+                 role_name(role), rule != NULL ? rule->name : "-", sock->fd);
     cut_off(sock->fd, sock->peer.ss_family);
   }
 }

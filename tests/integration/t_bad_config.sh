@@ -36,3 +36,20 @@ except OSError as e:
 # A good config prints its rules.
 client_config "$T/good.ini" 8443
 "$LAUNCHER" check "$T/good.ini" | grep -q "configuration OK" || fail "tlsshim check on a good config"
+# Without a loadable configuration, a TCP connection the program inherits
+# across exec is cut off too: an inetd-style `cat` given one (by a server
+# not under tlsshim) must not echo the client's plaintext.
+port2=$(free_port)
+bg "$PROGRAMS/inetd_lite" "$port2" env LD_PRELOAD="$LIB" \
+  TLSSHIM_CONFIG="$T/bad.ini" cat
+wait_port "$port2"
+python3 - "$port2" <<'PY' || fail "an inherited connection carried plaintext without a configuration"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"secret\n")
+try:
+    got = s.recv(100)
+except ConnectionResetError:
+    got = b""
+sys.exit(0 if got == b"" else 1)
+PY
