@@ -5,7 +5,7 @@
 # ignored.
 set -euo pipefail
 dir=${1:-shim/preload}
-names='read|write|readv|writev|recv|send|recvfrom|sendto|recvmsg|sendmsg|sendmmsg|recvmmsg|preadv2|pwritev2|preadv64v2|pwritev64v2|connect|accept|accept4|listen|close|close_range|shutdown|dup|dup2|dup3|fcntl|fcntl64|ioctl|getsockopt|poll|ppoll|select|pselect|epoll_ctl|epoll_wait|epoll_pwait|sendfile|sendfile64|splice|getaddrinfo|gethostbyname|gethostbyname_r|fdopen|aio_read|aio_write|aio_read64|aio_write64|lio_listio|lio_listio64|dprintf|vdprintf|__dprintf_chk|__vdprintf_chk|fork|vfork'
+names='read|write|readv|writev|recv|send|recvfrom|sendto|recvmsg|sendmsg|sendmmsg|recvmmsg|preadv2|pwritev2|preadv64v2|pwritev64v2|connect|accept|accept4|listen|close|close_range|shutdown|dup|dup2|dup3|fcntl|fcntl64|ioctl|getsockopt|poll|ppoll|select|pselect|epoll_ctl|epoll_wait|epoll_pwait|sendfile|sendfile64|splice|getaddrinfo|gethostbyname|gethostbyname_r|fdopen|freopen|freopen64|aio_read|aio_write|aio_read64|aio_write64|lio_listio|lio_listio64|dprintf|vdprintf|__dprintf_chk|__vdprintf_chk|fork|vfork'
 status=0
 while IFS= read -r file; do
   hits=$(sed -E 's#//.*$##; s#"([^"\\]|\\.)*"#""#g' "$file" \

@@ -19,6 +19,8 @@
 
 #include "conn.h"
 #include "epoll_watch.h"
+#include "hooks/cookie.h"
+#include "hooks/hook.h"
 #include "resolver.h"
 #include "runtime.h"
 #include "vfork.h"
@@ -59,6 +61,8 @@ static void after_fork_child(void) {
   ts_resolver_after_fork_child();
   ts_epoll_after_fork_child();
   ts_runtime_after_fork_child();
+  ts_cookie_after_fork_child();
+  ts_stdio_after_fork_child();
   for_each_conn(reset_in_child);
 }
 
@@ -78,6 +82,9 @@ __attribute__((destructor)) static void lifecycle_exit(void) {
   // its parent's connections, which are still the parent's to end.
   if (ts_fdtable_count() > 0 && !ts_vfork_child()) {
     exit_deadline_ms = mono_ms() + EXIT_FLUSH_MS;
+    // glibc flushes stdio only after every destructor: what the program
+    // left in a stream on a connection goes out now, while it still runs.
+    ts_cookie_flush_all();
     for_each_conn(close_at_exit);
   }
 }

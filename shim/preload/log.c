@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdtable.h"
 #include "real.h"
 
 // The log's descriptor sits at or above this number, out of the way of
@@ -52,9 +53,13 @@ void ts_log(int level, const char *fmt, ...) {
     len = sizeof(line) - 2;  // truncated; keep the newline
   }
   line[len++] = '\n';
+  int fd = atomic_load(&log_fd);
   ssize_t (*write_fn)(int, const void *, size_t) = TS_REAL(write);
-  if (write_fn != NULL) {
-    (void)write_fn(atomic_load(&log_fd), line, len);
+  // Standard error may be a TLS connection by now (an inetd-style service
+  // gets its client on 0, 1 and 2): the log is not the program's to send,
+  // in plaintext or at all, so it is dropped (log_file keeps it).
+  if (write_fn != NULL && !(fd == STDERR_FILENO && ts_fdtable_next(fd) == fd)) {
+    (void)write_fn(fd, line, len);
   }
   errno = saved_errno;
 }

@@ -87,6 +87,8 @@
     (const char *, struct hostent *, char *, size_t, struct hostent **,        \
      int *))                                                                   \
   X(FILE *, fdopen, (int, const char *))                                       \
+  X(FILE *, freopen, (const char *, const char *, FILE *))                     \
+  X(FILE *, freopen64, (const char *, const char *, FILE *))                   \
   X(int, vdprintf, (int, const char *, va_list))                               \
   X(int, __vdprintf_chk, (int, int, const char *, va_list))                    \
   X(int, aio_read, (struct aiocb *))                                           \

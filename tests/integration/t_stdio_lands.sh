@@ -23,4 +23,4 @@ server_config "$T/server.ini" "$port"
 bg "$LAUNCHER" run -c "$T/server.ini" -- "$PROGRAMS/stdio_lands" -s "$port"
 wait_port "$port"
 talk "$port" --send "landed" --expect "reply: landed" ||
-  fail "printf on an accepted connection on descriptor 1 did not go through TLS"
+  fail "printf on an accepted connection on descriptor 1, flushed by exit(), did not go through TLS"

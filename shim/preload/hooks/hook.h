@@ -51,9 +51,12 @@ int ts_hook_share_fd(struct ts_conn *conn, int new_fd);
 // once |fd| carries none. Both do nothing for other descriptors.
 // ts_stdio_flush flushes stdout or stderr before |fd| changes, so that what
 // it holds goes where it was written for.
+// ts_stdio_after_fork_child makes them usable in a fork child
+// (std_streams.c).
 void ts_stdio_follow(int fd);
 void ts_stdio_unfollow(int fd);
 void ts_stdio_flush(int fd);
+void ts_stdio_after_fork_child(void);
 
 // ts_hook_ret turns a count-or-negative-errno into the libc convention.
 static inline ssize_t ts_hook_ret(ssize_t r) {
