@@ -53,6 +53,7 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
   (void)fd;
   pthread_mutex_init(&conn->lock, NULL);
   conn->used = 0;
+  conn->from_parent = 1;
 }
 
 static void after_fork_child(void) {

@@ -22,3 +22,16 @@ bg "$LAUNCHER" run -c "$T/second.ini" -- "$PROGRAMS/inetd_lite" "$port2" \
 wait_port "$port2"
 talk "$port2" --send "moved" --expect "reply: moved" ||
   fail "a buffered answer did not reach the client after stdout moved"
+
+# As real inetd does, inetd_lite puts the connection on standard error too.
+# tlsshim logs to standard error when no log_file is set: at debug level it
+# has things to say (the configuration, the inherited descriptors) before
+# the handshake, which must not reach the client.
+port3=$(free_port)
+printf '[global]\nlog_level = debug\n\n[server:test]\nport = %s\ncert = %s\nkey = %s\n' \
+  "$port3" "$CERTS/server.pem" "$CERTS/server.key" > "$T/debug.ini"
+bg "$LAUNCHER" run -c "$T/debug.ini" -- "$PROGRAMS/inetd_lite" "$port3" \
+  sed -u 's/secret/changed-secret/'
+wait_port "$port3"
+talk "$port3" --send "a secret" --expect "a changed-secret" ||
+  fail "with the log on standard error, the service did not answer through TLS"

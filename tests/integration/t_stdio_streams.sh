@@ -1,8 +1,10 @@
-# stdin and stderr on a covered socket, freopen of a stdout that follows
-# one, a stdout lock held while the socket arrives or leaves, and
-# tlsshim's own log (to standard error here) while standard error is a TLS
-# connection: stdio goes through TLS or fails, nothing crosses the wire in
-# plaintext, nothing crashes or hangs (stdio_streams.c).
+# stdin and stderr on a covered socket, freopen and fclose of a stdout that
+# follows one, a stdout lock held while the socket arrives or leaves, a
+# fork child exiting with the parent's output buffered, dup2 from a signal
+# handler, and tlsshim's own log (to standard error here) while standard
+# error is a TLS connection: stdio goes through TLS or fails, nothing
+# crosses the wire in plaintext, nothing crashes or hangs
+# (stdio_streams.c).
 source "$(dirname "$0")/lib.sh"
 need socat python3
 echo_port=$(free_port)
@@ -20,7 +22,7 @@ assert_no_plaintext "$T/tap-$TAP" "stdio-"
 if grep -qaF "tlsshim[" "$T/tap-$TAP"; then
   fail "tlsshim's log went onto the connection in plaintext"
 fi
-for name in stdin stderr freopen locked-arrive locked-leave; do
+for name in stdin stderr freopen locked-arrive locked-leave fork signal fclose; do
   grep -qx "back $name" "$T/out" || fail "the standard stream did not come back after '$name'"
 done
 grep -q "TLS established" "$T/err" || fail "the log did not reach standard error at all"

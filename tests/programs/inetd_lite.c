@@ -1,6 +1,6 @@
 // inetd_lite [-u] PORT PROGRAM [ARGS...] — accepts connections and, like
-// inetd, runs PROGRAM for each with the connection as its standard input and
-// output. With -u the child first uses the connection itself (reads a line,
+// inetd, runs PROGRAM for each with the connection as its standard input,
+// output and error. With -u the child first uses the connection itself (reads a line,
 // answers "ready") and only then execs PROGRAM, which then inherits a
 // connection whose TLS session is already under way.
 #include <signal.h>
@@ -42,6 +42,7 @@ int main(int argc, char **argv) {
       }
       dup2(fd, 0);
       dup2(fd, 1);
+      dup2(fd, 2);
       close(fd);
       execvp(argv[2], argv + 2);
       _exit(127);

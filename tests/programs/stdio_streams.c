@@ -1,5 +1,5 @@
-// stdio_streams HOST PORT OTHER_PORT — a plaintext client that checks the rest of
-// what glibc's standard streams do on a covered socket (stdio_lands.c has
+// stdio_streams HOST PORT OTHER_PORT — a plaintext client that checks the rest
+// of what glibc's standard streams do on a covered socket (stdio_lands.c has
 // how a socket gets onto descriptor 1):
 //   stdin    dup3() puts the socket on 0; a line written to the socket
 //            comes back through fgets(stdin).
@@ -13,15 +13,27 @@
 //            arrives on 1 or leaves it: stdio fails rather than follow
 //            while the lock is held, and afterwards another thread's printf
 //            must not hang.
+//   fork     stdout holds unflushed output when the program forks, and the
+//            child calls exit(): the child must not send its copy (that
+//            would break the parent's session); the parent's echo comes
+//            back whole.
+//   signal   a signal handler dup2()s onto 1 while the program does too,
+//            100,000 times: no hang.
+//   fclose   fclose(stdout) while it follows the socket; using stdout
+//            afterwards must not touch freed memory.
 // After each case the original stream is back, and "back CASE" is printed
 // on standard output. Exits 0 when every case held; 1 otherwise, saying
 // why on the original standard error.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,6 +175,81 @@ static int locked(void) {
   return in_other_thread("thread after leave") && back(1, "locked-leave");
 }
 
+static int on_fork(void) {
+  int fd = connect_to(host, port);
+  if (fd < 0 || dup2(fd, 1) != 1) {
+    return fail("connect and dup2 onto 1");
+  }
+  printf("stdio-parent-a ");  // left in the buffer across fork()
+  pid_t child = fork();
+  if (child == 0) {
+    exit(0);  // flushes its copy of the buffer, unless tlsshim stops it
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child) {
+    return fail("fork");
+  }
+  if (printf("stdio-parent-b\n") < 0 || fflush(stdout) != 0 ||
+      !read_echo(fd, "stdio-parent-a stdio-parent-b\n")) {
+    return fail("the parent's session did not survive its child's exit");
+  }
+  close(fd);
+  return back(1, "fork");
+}
+
+static int devnull = -1;
+
+static void on_alarm(int sig) {
+  (void)sig;
+  int saved_errno = errno;
+  dup2(devnull, 1);
+  errno = saved_errno;
+}
+
+static int on_signal(void) {
+  int fd = connect_to(host, port);
+  devnull = open("/dev/null", O_WRONLY);
+  if (fd < 0 || devnull < 0 || dup2(fd, 1) != 1) {
+    return fail("connect and dup2 onto 1");
+  }
+  if (printf("stdio-signal 6\n") < 0 || fflush(stdout) != 0 ||
+      !read_echo(fd, "stdio-signal 6\n")) {
+    return fail("printf did not come back");
+  }
+  close(fd);
+  struct sigaction sa = {.sa_handler = on_alarm};
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval every = {{0, 50}, {0, 50}};
+  setitimer(ITIMER_REAL, &every, NULL);
+  for (int i = 0; i < 100000; i++) {
+    dup2(devnull, 1);
+  }
+  struct itimerval stop = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &stop, NULL);
+  return back(1, "signal");
+}
+
+static int on_fclose(void) {
+  int fd = connect_to(host, port);
+  if (fd < 0 || dup2(fd, 1) != 1) {
+    return fail("connect and dup2 onto 1");
+  }
+  if (printf("stdio-fclose 7\n") < 0 || fflush(stdout) != 0 ||
+      !read_echo(fd, "stdio-fclose 7\n")) {
+    return fail("printf did not come back");
+  }
+  if (fclose(stdout) != 0) {
+    return fail("fclose(stdout)");
+  }
+  // Whatever took the freed stream's memory, stdout must not be it.
+  for (int i = 0; i < 64; i++) {
+    memset(malloc(512), 0x5a, 512);
+  }
+  fflush(stdout);
+  close(fd);
+  return back(1, "fclose");
+}
+
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: stdio_streams HOST PORT OTHER_PORT\n");
@@ -179,6 +266,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   setvbuf(report, NULL, _IONBF, 0);
-  int ok = on_stdin() && on_stderr() && on_freopen() && locked();
+  int ok = on_stdin() && on_stderr() && on_freopen() && locked() && on_fork() &&
+           on_signal() && on_fclose();
   return ok ? 0 : 1;
 }

@@ -5,12 +5,13 @@
 // while their sessions still run.
 #include "cookie.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "hook.h"
 
 struct cookie {
-  int fd;
+  atomic_int fd;  // -1 once the stream must no longer reach its connection
   FILE *file;
   void (*on_close)(FILE *file);
   struct cookie *prev, *next;
@@ -20,7 +21,7 @@ static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cookie *list_head;
 
 static ssize_t cookie_read(void *opaque, char *buf, size_t len) {
-  int fd = ((struct cookie *)opaque)->fd;
+  int fd = atomic_load(&((struct cookie *)opaque)->fd);
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     return TS_REAL(read)(fd, buf, len);
@@ -31,7 +32,7 @@ static ssize_t cookie_read(void *opaque, char *buf, size_t len) {
 }
 
 static ssize_t cookie_write(void *opaque, const char *buf, size_t len) {
-  int fd = ((struct cookie *)opaque)->fd;
+  int fd = atomic_load(&((struct cookie *)opaque)->fd);
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     return TS_REAL(write)(fd, buf, len);
@@ -57,7 +58,8 @@ static int cookie_close(void *opaque) {
   if (cookie->on_close != NULL) {
     cookie->on_close(cookie->file);
   }
-  int r = ts_hook_close(cookie->fd);
+  int fd = atomic_load(&cookie->fd);
+  int r = fd >= 0 ? ts_hook_close(fd) : 0;
   free(cookie);
   return r;
 }
@@ -81,7 +83,7 @@ FILE *ts_cookie_file(int fd, const char *mode, void (*on_close)(FILE *file)) {
   // fileno() on the FILE must still name the socket, for programs that
   // poll it; the cookie functions, not the descriptor, carry the I/O.
   file->_fileno = fd;
-  cookie->fd = fd;
+  atomic_store(&cookie->fd, fd);
   cookie->file = file;
   cookie->on_close = on_close;
   pthread_mutex_lock(&list_lock);
@@ -99,7 +101,7 @@ int ts_cookie_fd(FILE *file) {
   pthread_mutex_lock(&list_lock);
   for (struct cookie *c = list_head; c != NULL; c = c->next) {
     if (c->file == file) {
-      fd = c->fd;
+      fd = atomic_load(&c->fd);
       break;
     }
   }
@@ -107,15 +109,35 @@ int ts_cookie_fd(FILE *file) {
   return fd;
 }
 
+// untouched_copy says whether |fd|'s connection came from a parent process
+// by fork() and this process has not used it: what its streams hold is a
+// copy of the parent's buffer, and sending it would break the parent's
+// session (the sequence numbers are the parent's).
+static int untouched_copy(int fd) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return 0;
+  }
+  pthread_mutex_lock(&conn->lock);
+  int untouched = conn->from_parent && !conn->used;
+  pthread_mutex_unlock(&conn->lock);
+  ts_conn_put(conn);
+  return untouched;
+}
+
 void ts_cookie_flush_all(void) {
   pthread_mutex_lock(&list_lock);
   for (struct cookie *c = list_head; c != NULL; c = c->next) {
-    // Never wait for a stream another thread holds (it may be blocked for
-    // good, reading); its buffer then stays unsent.
-    if (ftrylockfile(c->file) == 0) {
-      fflush_unlocked(c->file);
-      funlockfile(c->file);
+    // A stream left unflushed here must not reach its connection later,
+    // when glibc flushes it after the session has ended; it fails instead.
+    // So does one another thread holds (it may be blocked for good,
+    // reading): it is never waited for.
+    if (untouched_copy(atomic_load(&c->fd)) || ftrylockfile(c->file) != 0) {
+      atomic_store(&c->fd, -1);
+      continue;
     }
+    fflush_unlocked(c->file);
+    funlockfile(c->file);
   }
   pthread_mutex_unlock(&list_lock);
 }

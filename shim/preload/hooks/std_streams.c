@@ -3,6 +3,7 @@
 // while descriptor 0, 1 or 2 carries a connection the program's `stdin`,
 // `stdout` or `stderr` is a cookie stream (cookie.h) instead, and glibc's
 // own names no descriptor.
+#include <signal.h>
 #include <stdio.h>
 
 #include "../log.h"
@@ -20,6 +21,21 @@ static FILE *installed[3];
 static int blanked[3];
 static pthread_mutex_t std_lock = PTHREAD_MUTEX_INITIALIZER;
 extern FILE _IO_2_1_stdin_, _IO_2_1_stdout_, _IO_2_1_stderr_;
+
+// std_lock is taken with every signal blocked: close() and dup2() are
+// async-signal-safe, and a handler calling them must not wait for a lock
+// its own thread holds.
+static void lock_std(sigset_t *saved) {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, saved);
+  pthread_mutex_lock(&std_lock);
+}
+
+static void unlock_std(const sigset_t *saved) {
+  pthread_mutex_unlock(&std_lock);
+  pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
 
 static FILE *glibc_stream(int fd) {
   return fd == 0   ? &_IO_2_1_stdin_
@@ -63,14 +79,23 @@ static int lock_idle(FILE *file) {
   return 1;
 }
 
+// forget_installed is told that the program is closing |file| (fclose):
+// glibc's own stream, which survives fclose(), stands in again, so that
+// `stdout` never points at freed memory. It names no descriptor until the
+// connection's descriptor is closed (which fclose does next).
 static void forget_installed(FILE *file) {
-  pthread_mutex_lock(&std_lock);
+  sigset_t saved;
+  lock_std(&saved);
   for (int fd = 0; fd < 3; fd++) {
     if (installed[fd] == file) {
       installed[fd] = NULL;
+      FILE **stream = fd == 0 ? &stdin : fd == 1 ? &stdout : &stderr;
+      if (*stream == file) {
+        *stream = glibc_stream(fd);
+      }
     }
   }
-  pthread_mutex_unlock(&std_lock);
+  unlock_std(&saved);
 }
 
 void ts_stdio_flush(int fd) {
@@ -93,7 +118,8 @@ void ts_stdio_follow(int fd) {
   if (fd < 0 || fd > 2) {
     return;
   }
-  pthread_mutex_lock(&std_lock);
+  sigset_t saved;
+  lock_std(&saved);
   FILE *own = glibc_stream(fd);
   FILE **stream = standard_stream(fd);
   int ours = own->_fileno == fd || blanked[fd];
@@ -121,15 +147,18 @@ void ts_stdio_follow(int fd) {
         "locked; stdio on it fails with EBADF",
         fd);
   }
-  pthread_mutex_unlock(&std_lock);
+  unlock_std(&saved);
 }
 
 void ts_stdio_unfollow(int fd) {
-  if (fd < 0 || fd > 2) {
+  // Nothing to give back (a program that never had TLS on 0-2 stops here):
+  // read without the lock, as only this module's calls change it.
+  if (fd < 0 || fd > 2 || (!blanked[fd] && installed[fd] == NULL)) {
     return;
   }
   int saved_errno = errno;  // called after close(), whose errno stands
-  pthread_mutex_lock(&std_lock);
+  sigset_t saved;
+  lock_std(&saved);
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
     FILE *own = glibc_stream(fd);
@@ -148,7 +177,7 @@ void ts_stdio_unfollow(int fd) {
     }
   }
   ts_conn_put(conn);
-  pthread_mutex_unlock(&std_lock);
+  unlock_std(&saved);
   errno = saved_errno;
 }
 
