@@ -46,7 +46,6 @@ struct ts_conn {
   int fail_errno;          // the errno of a failed connection
   int error_pending;       // getsockopt(SO_ERROR) has yet to report fail_errno
   int used;                // this process has moved data on the connection
-  int from_parent;         // this process got the connection by fork()
   uint64_t sock_cookie;    // the socket's SO_COOKIE (vfork.h)
   char peer[80];           // "127.0.0.1:8443"
   char label[160];         // "[client:web] 127.0.0.1:8443", starts log lines

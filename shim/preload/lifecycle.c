@@ -53,7 +53,6 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
   (void)fd;
   pthread_mutex_init(&conn->lock, NULL);
   conn->used = 0;
-  conn->from_parent = 1;
 }
 
 static void after_fork_child(void) {
@@ -62,9 +61,9 @@ static void after_fork_child(void) {
   ts_resolver_after_fork_child();
   ts_epoll_after_fork_child();
   ts_runtime_after_fork_child();
-  ts_cookie_after_fork_child();
   ts_stdio_after_fork_child();
   for_each_conn(reset_in_child);
+  ts_cookie_after_fork_child();  // looks connections up: after their reset
 }
 
 static void close_at_exit(struct ts_conn *conn, int fd) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,19 +35,17 @@ static const char *level_name(int level) {
   }
 }
 
-// stderr_is_network says whether standard error is a TCP (or other IP)
-// socket: an inetd-style service gets its client on 0, 1 and 2, and a
-// program may put a connection there itself. The log is not the program's
-// to send, in plaintext or at all, so it is dropped then (log_file keeps
-// it); a pipe, a file, a terminal or a UNIX socket (journald) take it.
-static int stderr_is_network(void) {
-  int domain = 0;
-  socklen_t len = sizeof(domain);
-  if (TS_REAL(getsockopt)(STDERR_FILENO, SOL_SOCKET, SO_DOMAIN, &domain,
-                          &len) != 0) {
-    return 0;  // not a socket
-  }
-  return domain == AF_INET || domain == AF_INET6;
+// stderr_is_tcp says whether standard error is a TCP socket: an
+// inetd-style service gets its client on 0, 1 and 2, and a program may put
+// a connection there itself. The log is not the program's to send, in
+// plaintext or at all, so it is dropped then (log_file keeps it); a pipe, a
+// file, a terminal or a UNIX socket (journald) take it.
+static int stderr_is_tcp(void) {
+  int protocol = 0;
+  socklen_t len = sizeof(protocol);
+  return TS_REAL(getsockopt)(STDERR_FILENO, SOL_SOCKET, SO_PROTOCOL, &protocol,
+                             &len) == 0 &&
+         protocol == IPPROTO_TCP;
 }
 
 int ts_log_enabled(int level) { return level <= atomic_load(&log_level); }
@@ -70,7 +69,7 @@ void ts_log(int level, const char *fmt, ...) {
   line[len++] = '\n';
   int fd = atomic_load(&log_fd);
   ssize_t (*write_fn)(int, const void *, size_t) = TS_REAL(write);
-  if (write_fn != NULL && !(fd == STDERR_FILENO && stderr_is_network())) {
+  if (write_fn != NULL && !(fd == STDERR_FILENO && stderr_is_tcp())) {
     (void)write_fn(fd, line, len);
   }
   errno = saved_errno;

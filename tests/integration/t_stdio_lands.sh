@@ -24,3 +24,10 @@ bg "$LAUNCHER" run -c "$T/server.ini" -- "$PROGRAMS/stdio_lands" -s "$port"
 wait_port "$port"
 talk "$port" --send "landed" --expect "reply: landed" ||
   fail "printf on an accepted connection on descriptor 1, flushed by exit(), did not go through TLS"
+
+port2=$(free_port)
+server_config "$T/forking.ini" "$port2"
+bg "$LAUNCHER" run -c "$T/forking.ini" -- "$PROGRAMS/stdio_lands" -f "$port2"
+wait_port "$port2"
+talk "$port2" --send "forked" --expect "reply: forked" ||
+  fail "a fork-per-connection child's printf, flushed by exit(), did not reach the client"

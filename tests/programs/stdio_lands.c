@@ -14,11 +14,17 @@
 // which it reads with read() and answers "reply: LINE" with printf, and
 // returns from main() without flushing: exit() must deliver the answer.
 //
+// stdio_lands -f PORT — the same answer from a fork-per-connection server:
+// each child puts its connection on 1, answers with printf and calls
+// exit(); what the child wrote itself must reach the client.
+//
 // Neither knows anything of TLS; the integration tests run them under
 // tlsshim, against TLS peers.
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,6 +132,19 @@ static int kept_pointer(const char *host, const char *port, const char *how) {
   return put_back(how);
 }
 
+// read_line reads one line from |fd| a byte at a time into |line| (|cap|
+// bytes) and returns its length, 0 at once on an end of stream.
+static size_t read_line(int fd, char *line, size_t cap) {
+  size_t got = 0;
+  while (got < cap - 1 && read(fd, line + got, 1) == 1) {
+    if (line[got++] == '\n') {
+      break;
+    }
+  }
+  line[got] = '\0';
+  return got;
+}
+
 static int serve(const char *port) {
   int lfd = listen_on(port);
   if (!close_stdout()) {
@@ -138,14 +157,7 @@ static int serve(const char *port) {
       return 1;
     }
     char line[256];
-    size_t got = 0;
-    while (got < sizeof(line) - 1 && read(fd, line + got, 1) == 1) {
-      if (line[got++] == '\n') {
-        break;
-      }
-    }
-    line[got] = '\0';
-    if (got > 0) {  // not a probe that closed at once
+    if (read_line(fd, line, sizeof(line)) > 0) {  // not a probe
       // Left in the buffer: exit() must still deliver it, through TLS.
       printf("reply: %s", line);
       return 0;
@@ -154,12 +166,37 @@ static int serve(const char *port) {
   }
 }
 
+static int serve_forking(const char *port) {
+  int lfd = listen_on(port);
+  signal(SIGCHLD, SIG_IGN);
+  for (;;) {
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0) {
+      continue;
+    }
+    if (fork() == 0) {
+      close(lfd);
+      dup2(fd, 1);
+      close(fd);
+      char line[256];
+      if (read_line(1, line, sizeof(line)) > 0) {
+        printf("reply: %s", line);  // exit() flushes it
+      }
+      exit(0);
+    }
+    close(fd);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "-s") == 0) {
     return serve(argv[2]);
   }
+  if (argc == 3 && strcmp(argv[1], "-f") == 0) {
+    return serve_forking(argv[2]);
+  }
   if (argc != 3) {
-    fprintf(stderr, "usage: stdio_lands HOST PORT | stdio_lands -s PORT\n");
+    fprintf(stderr, "usage: stdio_lands HOST PORT | stdio_lands -s|-f PORT\n");
     return 2;
   }
   saved_stdout = dup(1);

@@ -109,22 +109,6 @@ int ts_cookie_fd(FILE *file) {
   return fd;
 }
 
-// untouched_copy says whether |fd|'s connection came from a parent process
-// by fork() and this process has not used it: what its streams hold is a
-// copy of the parent's buffer, and sending it would break the parent's
-// session (the sequence numbers are the parent's).
-static int untouched_copy(int fd) {
-  struct ts_conn *conn = ts_conn_get(fd);
-  if (conn == NULL) {
-    return 0;
-  }
-  pthread_mutex_lock(&conn->lock);
-  int untouched = conn->from_parent && !conn->used;
-  pthread_mutex_unlock(&conn->lock);
-  ts_conn_put(conn);
-  return untouched;
-}
-
 void ts_cookie_flush_all(void) {
   pthread_mutex_lock(&list_lock);
   for (struct cookie *c = list_head; c != NULL; c = c->next) {
@@ -132,7 +116,7 @@ void ts_cookie_flush_all(void) {
     // when glibc flushes it after the session has ended; it fails instead.
     // So does one another thread holds (it may be blocked for good,
     // reading): it is never waited for.
-    if (untouched_copy(atomic_load(&c->fd)) || ftrylockfile(c->file) != 0) {
+    if (ftrylockfile(c->file) != 0) {
       atomic_store(&c->fd, -1);
       continue;
     }
@@ -142,4 +126,18 @@ void ts_cookie_flush_all(void) {
   pthread_mutex_unlock(&list_lock);
 }
 
-void ts_cookie_after_fork_child(void) { pthread_mutex_init(&list_lock, NULL); }
+// What a stream on a connection held unwritten when the process forked is
+// its parent's to send: the child sending its copy, through its copy of the
+// parent's session (the sequence numbers are the parent's), would break the
+// session. So the child's copy is dropped; what the child writes itself
+// goes out. The child runs alone here.
+void ts_cookie_after_fork_child(void) {
+  pthread_mutex_init(&list_lock, NULL);
+  for (struct cookie *c = list_head; c != NULL; c = c->next) {
+    struct ts_conn *conn = ts_conn_get(atomic_load(&c->fd));
+    if (conn != NULL) {
+      c->file->_IO_write_ptr = c->file->_IO_write_base;
+    }
+    ts_conn_put(conn);
+  }
+}

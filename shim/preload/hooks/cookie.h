@@ -22,7 +22,9 @@ int ts_cookie_fd(FILE *file);
 // streams only after every destructor, by then into ended sessions.
 void ts_cookie_flush_all(void);
 
-// ts_cookie_after_fork_child makes the stream list usable in a fork child.
+// ts_cookie_after_fork_child makes the stream list usable in a fork child,
+// and drops the parent's unwritten output from the child's copies of the
+// streams on connections.
 void ts_cookie_after_fork_child(void);
 
 #endif  // TLSSHIM_HOOKS_COOKIE_H
