@@ -18,16 +18,13 @@ if grep -q "stdio-" "$T/out"; then
   fail "a line meant for the connection reached the original stdout"
 fi
 
-port=$(free_port)
-server_config "$T/server.ini" "$port"
-bg "$LAUNCHER" run -c "$T/server.ini" -- "$PROGRAMS/stdio_lands" -s "$port"
-wait_port "$port"
-talk "$port" --send "landed" --expect "reply: landed" ||
-  fail "printf on an accepted connection on descriptor 1, flushed by exit(), did not go through TLS"
-
-port2=$(free_port)
-server_config "$T/forking.ini" "$port2"
-bg "$LAUNCHER" run -c "$T/forking.ini" -- "$PROGRAMS/stdio_lands" -f "$port2"
-wait_port "$port2"
-talk "$port2" --send "forked" --expect "reply: forked" ||
-  fail "a fork-per-connection child's printf, flushed by exit(), did not reach the client"
+# The servers answer with printf and leave it to exit() to flush: -s
+# accepts onto descriptor 1 itself, -f forks a child per connection.
+for mode in -s -f; do
+  port=$(free_port)
+  server_config "$T/server$mode.ini" "$port"
+  bg "$LAUNCHER" run -c "$T/server$mode.ini" -- "$PROGRAMS/stdio_lands" "$mode" "$port"
+  wait_port "$port"
+  talk "$port" --send "landed $mode" --expect "reply: landed $mode" ||
+    fail "stdio_lands $mode: printf flushed by exit() did not reach the client through TLS"
+done
