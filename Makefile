@@ -148,7 +148,8 @@ BENCH_PROGRAMS := $(BUILD)/bench/connrate $(BUILD)/bench/echo_server \
 BENCH_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread
 BENCH_BSSL     := -I$(BSSL_INC) -L$(BSSL_LIB) -Wl,-rpath,$(BSSL_LIB) \
                   -lssl -lcrypto
-BENCH_BSSL_SRC := bench/bssl_ctx.c bench/bssl_ctx.h shim/engine/signatures.h
+BENCH_BSSL_SRC := bench/bssl_ctx.c bench/bssl_ctx.h shim/engine/signatures.h \
+                  shim/engine/identity.c shim/engine/identity.h
 BENCH_BIO_SRC  := bench/bssl_bio.c bench/bssl_bio.h
 
 $(BUILD)/bench/%: bench/%.c

@@ -1,11 +1,14 @@
 // bssl_ctx.c — see bssl_ctx.h.
 #include "bssl_ctx.h"
 
+#include <openssl/pool.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "../shim/engine/identity.h"
 #include "../shim/engine/signatures.h"
 
 // The client's newest session, replaced by each new ticket, as the engine's
@@ -49,27 +52,54 @@ void bench_session_free(void) {
   pthread_mutex_unlock(&session_lock);
 }
 
-// The first handshake verifies the chain; later ones accept it, as the
-// engine does for a chain it has verified before.
+// The first handshake verifies the chain and name; later ones accept it, as
+// the engine does for a chain it has verified before (shim/engine/verify.c).
 static atomic_int chain_verified;
 
-static int verify_chain_once(X509_STORE_CTX *store, void *arg) {
-  (void)arg;
-  if (atomic_load(&chain_verified)) {
-    return 1;
+static int check_chain(SSL *ssl) {
+  X509_STORE *trust = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+  const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  const STACK_OF(CRYPTO_BUFFER) *certs = SSL_get0_peer_certificates(ssl);
+  STACK_OF(X509) *chain = sk_X509_new_null();
+  X509_STORE_CTX *store = X509_STORE_CTX_new();
+  int ok = trust != NULL && name != NULL && certs != NULL && chain != NULL &&
+           store != NULL;
+  for (size_t i = 0; ok && i < sk_CRYPTO_BUFFER_num(certs); i++) {
+    X509 *x509 = X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(certs, i));
+    ok = x509 != NULL && sk_X509_push(chain, x509);
+    if (!ok) {
+      X509_free(x509);
+    }
   }
-  int ok = X509_verify_cert(store) == 1;
-  if (ok) {
-    atomic_store(&chain_verified, 1);
-  }
+  ok = ok && sk_X509_num(chain) > 0 &&
+       X509_STORE_CTX_init(store, trust, sk_X509_value(chain, 0), chain) &&
+       X509_STORE_CTX_set_default(store, "ssl_server") &&
+       X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(store), name,
+                                   strlen(name)) &&
+       X509_verify_cert(store) == 1;
+  X509_STORE_CTX_free(store);
+  sk_X509_pop_free(chain, X509_free);
   return ok;
+}
+
+static enum ssl_verify_result_t verify_chain_once(SSL *ssl,
+                                                  uint8_t *out_alert) {
+  if (atomic_load(&chain_verified)) {
+    return ssl_verify_ok;
+  }
+  if (!check_chain(ssl)) {
+    *out_alert = SSL_AD_BAD_CERTIFICATE;
+    return ssl_verify_invalid;
+  }
+  atomic_store(&chain_verified, 1);
+  return ssl_verify_ok;
 }
 
 // new_ctx: TLS 1.2 and 1.3 with the engine's handshake signatures
 // (BoringSSL's defaults would refuse an Ed25519 server).
 static SSL_CTX *new_ctx(void) {
   size_t n = TS_NUM_SIGNATURE_ALGORITHMS;
-  SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+  SSL_CTX *ctx = SSL_CTX_new(TLS_with_buffers_method());
   if (ctx == NULL || !SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
       !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) ||
       !SSL_CTX_set_verify_algorithm_prefs(ctx, kSignatureAlgorithms, n) ||
@@ -83,8 +113,12 @@ static SSL_CTX *new_ctx(void) {
 SSL_CTX *bench_server_ctx(const char *cert_file, const char *key_file,
                           int resumption) {
   SSL_CTX *ctx = new_ctx();
-  if (ctx == NULL || !SSL_CTX_use_certificate_chain_file(ctx, cert_file) ||
-      !SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM)) {
+  char err[512];
+  if (ctx == NULL ||
+      !identity_load(ctx, cert_file, key_file, "bench", err, sizeof(err))) {
+    if (ctx != NULL) {
+      fprintf(stderr, "%s\n", err);
+    }
     SSL_CTX_free(ctx);
     return NULL;
   }
@@ -99,12 +133,15 @@ SSL_CTX *bench_server_ctx(const char *cert_file, const char *key_file,
 
 SSL_CTX *bench_client_ctx(const char *ca_file, int resumption) {
   SSL_CTX *ctx = new_ctx();
-  if (ctx == NULL || !SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
+  X509_STORE *trust = X509_STORE_new();  // kept for the process's life
+  if (ctx == NULL || trust == NULL ||
+      !X509_STORE_load_locations(trust, ca_file, NULL) ||
+      !SSL_CTX_set_app_data(ctx, trust)) {
+    X509_STORE_free(trust);
     SSL_CTX_free(ctx);
     return NULL;
   }
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-  SSL_CTX_set_cert_verify_callback(ctx, verify_chain_once, NULL);
+  SSL_CTX_set_custom_verify(ctx, SSL_VERIFY_PEER, verify_chain_once);
   SSL_CTX_set_session_cache_mode(
       ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
   SSL_CTX_sess_set_new_cb(ctx, resumption ? keep_session : count_ticket);
@@ -117,8 +154,7 @@ SSL *bench_client_ssl(SSL_CTX *ctx, const char *name) {
     return NULL;
   }
   SSL_set_connect_state(ssl);
-  int ok = SSL_set_tlsext_host_name(ssl, name) &&
-           X509_VERIFY_PARAM_set1_host(SSL_get0_param(ssl), name, strlen(name));
+  int ok = SSL_set_tlsext_host_name(ssl, name);  // check_chain's name too
   pthread_mutex_lock(&session_lock);
   if (ok && latest != NULL) {
     ok = SSL_set_session(ssl, latest);

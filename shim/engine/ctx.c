@@ -1,13 +1,14 @@
 // ctx.c — one TLS context per rule, shared by every connection of that rule:
 // certificates and trust store are loaded once, and client sessions are kept
 // for resumption.
-#include <openssl/err.h>
 #include <openssl/mem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "identity.h"
 #include "signatures.h"
 
 // TLS 1.2 suites: forward secrecy and AEAD only. TLS 1.3's are fixed.
@@ -15,13 +16,6 @@ static const char kCiphers12[] =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-static void last_error(char *buf, size_t len) {
-  uint32_t code = ERR_peek_last_error();
-  const char *reason = code == 0 ? NULL : ERR_reason_error_string(code);
-  snprintf(buf, len, "%s", reason != NULL ? reason : "unknown error");
-  ERR_clear_error();
-}
 
 // A new client session (TLS 1.3: a ticket after the handshake) replaces the
 // cached one for the same server name.
@@ -66,38 +60,6 @@ SSL_SESSION *ctx_session_for(struct ts_tls_ctx *ctx, const char *name) {
   return found;
 }
 
-static int load_identity(SSL_CTX *ssl_ctx, const struct ts_rule *rule,
-                         const char *label, char *err, size_t err_len) {
-  if (rule->cert == NULL) {
-    return 1;
-  }
-  char why[200];
-  if (!SSL_CTX_use_certificate_chain_file(ssl_ctx, rule->cert)) {
-    last_error(why, sizeof(why));
-    snprintf(err, err_len, "%s: cannot load cert %s: %s", label, rule->cert,
-             why);
-    return 0;
-  }
-  if (!SSL_CTX_use_PrivateKey_file(ssl_ctx, rule->key, SSL_FILETYPE_PEM)) {
-    last_error(why, sizeof(why));
-    if (strcmp(why, "KEY_VALUES_MISMATCH") == 0) {
-      snprintf(err, err_len, "%s: key %s does not match cert %s", label,
-               rule->key, rule->cert);
-    } else {
-      snprintf(err, err_len, "%s: cannot load key %s: %s", label, rule->key,
-               why);
-    }
-    return 0;
-  }
-  if (!SSL_CTX_check_private_key(ssl_ctx)) {
-    snprintf(err, err_len, "%s: key %s does not match cert %s", label,
-             rule->key, rule->cert);
-    ERR_clear_error();
-    return 0;
-  }
-  return 1;
-}
-
 static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
   const struct ts_rule *rule = ctx->rule;
   SSL_CTX *s = ctx->ssl_ctx;
@@ -115,11 +77,11 @@ static int configure(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
              ctx->label);
     return 0;
   }
-  if (!load_identity(s, rule, ctx->label, err, err_len) ||
-      !verify_install(s, rule, err, err_len)) {
+  if ((rule->cert != NULL &&
+       !identity_load(s, rule->cert, rule->key, ctx->label, err, err_len)) ||
+      !verify_install(ctx, err, err_len)) {
     return 0;
   }
-  verified_install(ctx);
   if (rule->role == TS_ROLE_CLIENT) {
     if (rule->resumption) {
       SSL_CTX_set_session_cache_mode(
@@ -164,7 +126,9 @@ struct ts_tls_ctx *engine_ctx_new(const struct ts_rule *rule, char *err,
            rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name);
   pthread_mutex_init(&ctx->cache_lock, NULL);
   verified_init(&ctx->verified);
-  ctx->ssl_ctx = SSL_CTX_new(TLS_method());
+  // No X509 objects per connection: a peer's chain stays DER bytes, and is
+  // parsed only when verify.c must check it.
+  ctx->ssl_ctx = SSL_CTX_new(TLS_with_buffers_method());
   if (ctx->ssl_ctx == NULL || !configure(ctx, err, err_len)) {
     if (ctx->ssl_ctx == NULL) {
       snprintf(err, err_len, "%s: cannot create a TLS context", ctx->label);
@@ -185,6 +149,7 @@ void engine_ctx_free(struct ts_tls_ctx *ctx) {
     SSL_SESSION_free(ctx->cache[i].session);
   }
   SSL_CTX_free(ctx->ssl_ctx);
+  X509_STORE_free(ctx->trust);
   pthread_mutex_destroy(&ctx->cache_lock);
   verified_destroy(&ctx->verified);
   free(ctx);

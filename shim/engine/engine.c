@@ -32,8 +32,13 @@ static const char *engine_error(const struct ts_tls *tls, int *out_errno) {
   return tls->reason[0] != '\0' ? tls->reason : "unknown TLS failure";
 }
 
+// peer_name is the CN of the peer's certificate, parsed from the DER bytes
+// the connection keeps (ctx.c), or "none".
 static void peer_name(const struct ts_tls *tls, char *out, size_t len) {
-  X509 *peer = SSL_get_peer_certificate(tls->ssl);
+  const STACK_OF(CRYPTO_BUFFER) *certs = SSL_get0_peer_certificates(tls->ssl);
+  X509 *peer = certs == NULL || sk_CRYPTO_BUFFER_num(certs) == 0
+                   ? NULL
+                   : X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(certs, 0));
   if (peer == NULL) {
     snprintf(out, len, "none");
     return;

@@ -75,6 +75,7 @@ struct ts_tls_ctx {
   pthread_mutex_t cache_lock;
   struct cached_session cache[TS_SESSION_CACHE_SLOTS];
   size_t cache_next;
+  X509_STORE *trust;  // the peer's chain must lead here, or NULL: no check
   struct verified_cache verified;
   struct ts_tls_ctx *next_tracked;  // fork.c's list of live contexts
 };
@@ -168,13 +169,13 @@ void spare_give(uint8_t *buf);
 
 // --- verify.c: certificate checks and reasons in words ---------------------
 
-// verify_install configures |ctx|'s verification for |rule|: trust store,
+// verify_install configures |ctx|'s verification for its rule: trust store,
 // client-certificate demand. Returns 1 or 0 with a reason in |err|.
-int verify_install(SSL_CTX *ctx, const struct ts_rule *rule, char *err,
-                   size_t err_len);
+int verify_install(struct ts_tls_ctx *ctx, char *err, size_t err_len);
 
-// verify_bind sets, on a new connection, the name or address the peer's
-// certificate must carry (clients). Returns 1 or 0.
+// verify_bind ties a new connection to its ts_tls, which holds the name or
+// address the peer's certificate must carry (clients), and sends that name
+// as SNI. Returns 1 or 0.
 int verify_bind(struct ts_tls *tls);
 
 // verify_ex_index is the SSL ex_data slot that points back at the ts_tls.
@@ -185,8 +186,18 @@ int verify_ex_index(void);
 void verified_init(struct verified_cache *cache);
 void verified_destroy(struct verified_cache *cache);
 
-// verified_install makes |ctx| verify peer chains through its cache.
-void verified_install(struct ts_tls_ctx *ctx);
+// verified_key hashes the expected |name| and the chain the peer sent into
+// |key|. Returns 1, or 0 when there is no chain.
+int verified_key(const SSL *ssl, const char *name,
+                 uint8_t key[SHA256_DIGEST_LENGTH]);
+
+// verified_lookup returns 1 when |key|'s chain was verified and still counts.
+int verified_lookup(struct verified_cache *cache, const uint8_t *key);
+
+// verified_remember records that |key|'s chain passed |store|'s verification
+// just now, until its earliest expiry or TS_VERIFIED_TTL.
+void verified_remember(struct verified_cache *cache, const uint8_t *key,
+                       X509_STORE_CTX *store);
 
 // --- fork.c: context locks across fork() -----------------------------------
 

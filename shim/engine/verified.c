@@ -26,10 +26,9 @@ void verified_destroy(struct verified_cache *cache) {
   pthread_mutex_destroy(&cache->lock);
 }
 
-// chain_key hashes the expected name and the chain exactly as the peer sent
-// it. Returns 1, or 0 when the chain is not available.
-static int chain_key(const SSL *ssl, const char *name,
-                     uint8_t key[SHA256_DIGEST_LENGTH]) {
+// The key is the chain exactly as the peer sent it.
+int verified_key(const SSL *ssl, const char *name,
+                 uint8_t key[SHA256_DIGEST_LENGTH]) {
   const STACK_OF(CRYPTO_BUFFER) *certs = SSL_get0_peer_certificates(ssl);
   if (certs == NULL || sk_CRYPTO_BUFFER_num(certs) == 0) {
     return 0;
@@ -75,8 +74,8 @@ static time_t valid_until(X509_STORE_CTX *store, time_t now) {
   return until;
 }
 
-static int lookup(struct verified_cache *cache, const uint8_t *key,
-                  time_t now) {
+int verified_lookup(struct verified_cache *cache, const uint8_t *key) {
+  time_t now = time(NULL);
   int hit = 0;
   pthread_mutex_lock(&cache->lock);
   for (size_t i = 0; i < TS_VERIFIED_SLOTS && !hit; i++) {
@@ -88,8 +87,13 @@ static int lookup(struct verified_cache *cache, const uint8_t *key,
   return hit;
 }
 
-static void remember(struct verified_cache *cache, const uint8_t *key,
-                     time_t now, time_t until) {
+void verified_remember(struct verified_cache *cache, const uint8_t *key,
+                       X509_STORE_CTX *store) {
+  time_t now = time(NULL);
+  time_t until = valid_until(store, now);
+  if (until <= now) {
+    return;
+  }
   pthread_mutex_lock(&cache->lock);
   struct verified_chain *slot = NULL;
   for (size_t i = 0; i < TS_VERIFIED_SLOTS && slot == NULL; i++) {
@@ -105,34 +109,4 @@ static void remember(struct verified_cache *cache, const uint8_t *key,
   slot->verified_at = now;
   slot->until = until;
   pthread_mutex_unlock(&cache->lock);
-}
-
-// cert_verify replaces X509_verify_cert for every connection of a context
-// (SSL_CTX_set_cert_verify_callback); the verify callback in verify.c still
-// runs whenever the verifier does.
-static int cert_verify(X509_STORE_CTX *store, void *arg) {
-  struct ts_tls_ctx *ctx = arg;
-  SSL *ssl =
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-  struct ts_tls *tls =
-      ssl == NULL ? NULL : SSL_get_ex_data(ssl, verify_ex_index());
-  uint8_t key[SHA256_DIGEST_LENGTH];
-  int keyed = tls != NULL && chain_key(ssl, tls->verify_name, key);
-  time_t now = time(NULL);
-  if (keyed && lookup(&ctx->verified, key, now)) {
-    tls->chain_from_cache = 1;
-    return 1;  // the store's result stays X509_V_OK
-  }
-  int ok = X509_verify_cert(store);
-  if (ok == 1 && keyed) {
-    time_t until = valid_until(store, now);
-    if (until > now) {
-      remember(&ctx->verified, key, now, until);
-    }
-  }
-  return ok;
-}
-
-void verified_install(struct ts_tls_ctx *ctx) {
-  SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, cert_verify, ctx);
 }

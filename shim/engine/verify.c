@@ -1,15 +1,20 @@
 // verify.c — who the peer must be, and why it is not, in words.
 //
 // Chain, validity dates and name are checked by BoringSSL's X509 verifier
-// (trust store from the rule; the name or IP the client expects set on each
-// connection). The verify callback turns the first failure into a sentence
-// naming what was wanted and what the certificate carries, refuses
-// certificates signed with SHA-1 or MD5 (RSA-PSS included), and applies a
-// server rule's allow_names to a verified client certificate.
+// (trust store from the rule; the name or IP the client expects, per
+// connection), which verify_peer runs on the DER chain the peer sent when
+// the context has not verified that chain before. Connections themselves
+// carry no X509 objects (ctx.c). The verify callback turns the first failure
+// into a sentence naming what was wanted and what the certificate carries,
+// refuses certificates signed with SHA-1 or MD5 (RSA-PSS included), and applies
+// a server rule's allow_names to a verified client certificate.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/bytestring.h>
+#include <openssl/err.h>
+#include <openssl/mem.h>
 #include <openssl/obj.h>
+#include <openssl/pool.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -284,31 +289,144 @@ static int verify_callback(int ok, X509_STORE_CTX *store) {
   return 1;
 }
 
-int verify_install(SSL_CTX *ctx, const struct ts_rule *rule, char *err,
-                   size_t err_len) {
-  const char *store =
+// check_chain runs BoringSSL's X509 verifier over the chain the peer sent,
+// as libssl's X509 mode would: the context's trust store, the purpose that
+// fits the peer's role, the expected name or address (clients), and
+// verify_callback to judge each certificate and explain a failure. Returns
+// 1 when it passes and, when |key| is given, remembers that it did.
+static int check_chain(struct ts_tls *tls, SSL *ssl, const uint8_t *key,
+                       uint8_t *out_alert) {
+  const STACK_OF(CRYPTO_BUFFER) *certs = SSL_get0_peer_certificates(ssl);
+  const struct ts_rule *rule = tls->ctx->rule;
+  X509_STORE_CTX *store = X509_STORE_CTX_new();
+  STACK_OF(X509) *untrusted = sk_X509_new_null();
+  X509 *leaf = NULL;
+  int ok = 0;
+  if (store == NULL || untrusted == NULL || certs == NULL) {
+    goto done;
+  }
+  for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(certs); i++) {
+    X509 *x509 = X509_parse_from_buffer(sk_CRYPTO_BUFFER_value(certs, i));
+    if (x509 == NULL || !sk_X509_push(untrusted, x509)) {
+      X509_free(x509);
+      tls_set_reason(tls, EPROTO, "certificate %zu cannot be parsed", i + 1);
+      *out_alert = SSL_AD_BAD_CERTIFICATE;
+      goto done;
+    }
+  }
+  leaf = sk_X509_value(untrusted, 0);
+  X509_VERIFY_PARAM *param = NULL;
+  if (leaf == NULL ||
+      !X509_STORE_CTX_init(store, tls->ctx->trust, leaf, untrusted)) {
+    goto done;
+  }
+  param = X509_STORE_CTX_get0_param(store);
+  if (!X509_STORE_CTX_set_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx(),
+                                  ssl) ||
+      !X509_STORE_CTX_set_default(
+          store, rule->role == TS_ROLE_CLIENT ? "ssl_server" : "ssl_client")) {
+    goto done;
+  }
+  if (rule->role == TS_ROLE_CLIENT) {
+    int named = is_ip_literal(tls->verify_name)
+                    ? X509_VERIFY_PARAM_set1_ip_asc(param, tls->verify_name)
+                    : X509_VERIFY_PARAM_set1_host(param, tls->verify_name,
+                                                  strlen(tls->verify_name));
+    if (!named) {
+      goto done;
+    }
+  }
+  X509_STORE_CTX_set_verify_cb(store, verify_callback);
+  ok = X509_verify_cert(store) == 1;
+  if (ok && key != NULL) {
+    verified_remember(&tls->ctx->verified, key, store);
+  } else if (!ok) {
+    int err = X509_STORE_CTX_get_error(store);
+    if (tls->reason[0] == '\0') {  // verify_callback did not get to say it
+      tls_set_reason(tls, EPROTO, "certificate rejected: %s",
+                     X509_verify_cert_error_string(err));
+    }
+    *out_alert = (uint8_t)SSL_alert_from_verify_result(err);
+  }
+done:
+  if (!ok && tls->reason[0] == '\0') {
+    tls_set_reason(tls, ENOMEM, "cannot check the certificate: out of memory");
+    *out_alert = SSL_AD_INTERNAL_ERROR;
+  }
+  X509_STORE_CTX_free(store);
+  sk_X509_pop_free(untrusted, X509_free);
+  return ok;
+}
+
+// verify_peer is every connection's certificate check
+// (SSL_CTX_set_custom_verify). A chain verified before for the same name
+// passes at once (verified.c); BoringSSL checks the handshake signature with
+// the certificate's key either way.
+static enum ssl_verify_result_t verify_peer(SSL *ssl, uint8_t *out_alert) {
+  struct ts_tls *tls = SSL_get_ex_data(ssl, verify_ex_index());
+  if (tls == NULL) {
+    *out_alert = SSL_AD_INTERNAL_ERROR;
+    return ssl_verify_invalid;
+  }
+  uint8_t key[SHA256_DIGEST_LENGTH];
+  int keyed = verified_key(ssl, tls->verify_name, key);
+  if (keyed && verified_lookup(&tls->ctx->verified, key)) {
+    tls->chain_from_cache = 1;
+    return ssl_verify_ok;
+  }
+  return check_chain(tls, ssl, keyed ? key : NULL, out_alert)
+             ? ssl_verify_ok
+             : ssl_verify_invalid;
+}
+
+// client_ca_names gives a server's CertificateRequest the subjects of the
+// client_ca certificates, so a client with several can pick.
+static void client_ca_names(SSL_CTX *ssl_ctx, const char *path) {
+  STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(path);
+  STACK_OF(CRYPTO_BUFFER) *der = sk_CRYPTO_BUFFER_new_null();
+  for (size_t i = 0;
+       names != NULL && der != NULL && i < sk_X509_NAME_num(names); i++) {
+    uint8_t *bytes = NULL;
+    int len = i2d_X509_NAME(sk_X509_NAME_value(names, i), &bytes);
+    CRYPTO_BUFFER *name =
+        len > 0 ? CRYPTO_BUFFER_new(bytes, (size_t)len, NULL) : NULL;
+    OPENSSL_free(bytes);
+    if (name == NULL || !sk_CRYPTO_BUFFER_push(der, name)) {
+      CRYPTO_BUFFER_free(name);
+      break;  // the list is a hint to the client; a shorter one still works
+    }
+  }
+  sk_X509_NAME_pop_free(names, X509_NAME_free);
+  if (der != NULL) {
+    SSL_CTX_set0_client_CAs(ssl_ctx, der);
+  }
+}
+
+int verify_install(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
+  const struct ts_rule *rule = ctx->rule;
+  const char *path =
       rule->role == TS_ROLE_CLIENT ? rule->ca_file : rule->client_ca;
-  if (store == NULL) {
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+  if (path == NULL) {
+    SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
     return 1;
   }
-  if (!SSL_CTX_load_verify_locations(ctx, store, NULL)) {
+  ctx->trust = X509_STORE_new();
+  if (ctx->trust == NULL ||
+      !X509_STORE_load_locations(ctx->trust, path, NULL)) {
+    ERR_clear_error();
     snprintf(err, err_len,
              "[%s:%s]: cannot load %s %s: no usable PEM "
              "certificates",
              rule->role == TS_ROLE_CLIENT ? "client" : "server", rule->name,
-             rule->role == TS_ROLE_CLIENT ? "ca_file" : "client_ca", store);
+             rule->role == TS_ROLE_CLIENT ? "ca_file" : "client_ca", path);
     return 0;
   }
   int mode = SSL_VERIFY_PEER;
   if (rule->role == TS_ROLE_SERVER) {
     mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(store);
-    if (names != NULL) {
-      SSL_CTX_set_client_CA_list(ctx, names);
-    }
+    client_ca_names(ctx->ssl_ctx, path);
   }
-  SSL_CTX_set_verify(ctx, mode, verify_callback);
+  SSL_CTX_set_custom_verify(ctx->ssl_ctx, mode, verify_peer);
   return 1;
 }
 
@@ -316,14 +434,9 @@ int verify_bind(struct ts_tls *tls) {
   if (!SSL_set_ex_data(tls->ssl, verify_ex_index(), tls)) {
     return 0;
   }
-  if (tls->ctx->rule->role != TS_ROLE_CLIENT) {
-    return 1;
-  }
-  X509_VERIFY_PARAM *param = SSL_get0_param(tls->ssl);
-  if (is_ip_literal(tls->verify_name)) {
-    return X509_VERIFY_PARAM_set1_ip_asc(param, tls->verify_name);
-  }
-  return X509_VERIFY_PARAM_set1_host(param, tls->verify_name,
-                                     strlen(tls->verify_name)) &&
+  // The name or address itself is checked in check_chain; an address is
+  // not sent as SNI (RFC 6066).
+  return tls->ctx->rule->role != TS_ROLE_CLIENT ||
+         is_ip_literal(tls->verify_name) ||
          SSL_set_tlsext_host_name(tls->ssl, tls->verify_name);
 }

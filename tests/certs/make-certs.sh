@@ -4,7 +4,8 @@
 # a second, Ed25519, CA with a server and a client certificate, one RSA
 # server certificate, one the CA signed with SHA-1, an RSA CA that signs
 # server certificates with RSA-PSS (SHA-1 and SHA-256), and a root that signs
-# itself with SHA-1 (as old roots do) with a server certificate under it.
+# itself with SHA-1 (as old roots do) with a server certificate under it,
+# and an intermediate CA under the first CA with a server certificate.
 # Idempotent: nothing is redone while OUTDIR/.complete is newer than this
 # script.
 set -euo pipefail
@@ -86,6 +87,16 @@ CNF
     -notext -out "$out/$name.pem" 2>/dev/null
 }
 
+# intermediate NAME SIGNER CN: a CA certificate that SIGNER signed.
+intermediate() {
+  newkey "$out/$1.key"
+  openssl req -new -key "$out/$1.key" -subj "/CN=$3" -out "$work/$1.csr" 2>/dev/null
+  printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$work/$1.ext"
+  openssl x509 -req -in "$work/$1.csr" -CA "$out/$2.pem" -CAkey "$out/$2.key" \
+    -CAcreateserial -CAserial "$work/$2.srl" -days 3650 -sha256 \
+    -extfile "$work/$1.ext" -out "$out/$1.pem" 2>/dev/null
+}
+
 server_san='DNS:localhost,DNS:tlsshim.test,IP:127.0.0.1,IP:::1'
 
 ca ca "tlsshim Test CA"
@@ -94,6 +105,11 @@ leaf server ca localhost "$server_san" serverAuth
 leaf expired ca localhost "$server_san" serverAuth 20200101000000Z 20210101000000Z
 leaf wrongname ca wrong.test 'DNS:wrong.test' serverAuth
 leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
+# A server certificate from an intermediate CA, as public PKIs issue them:
+# inter-chain.pem holds it and the intermediate, the chain a server sends.
+intermediate inter ca "tlsshim Test Intermediate CA"
+leaf inter-server inter localhost "$server_san" serverAuth
+cat "$out/inter-server.pem" "$out/inter.pem" > "$out/inter-chain.pem"
 leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
 leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
 leaf client-other other-ca client.test 'DNS:client.test' clientAuth

@@ -1,8 +1,10 @@
 # Mutual TLS: with client_ca and allow_names set, a client without a
 # certificate, one from another CA, and one whose name is not allowed are
-# refused (reasons logged); the right one is served.
+# refused (reasons logged); the right one is served. The server names the
+# client_ca's subject as the CA it accepts (what a client with several
+# certificates picks by).
 source "$(dirname "$0")/lib.sh"
-need curl python3
+need curl python3 openssl
 port=$(free_port)
 mkdir -p "$T/www" && echo secret > "$T/www/s.txt"
 server_config "$T/app.ini" "$port" "client_ca=$CERTS/ca.pem" \
@@ -19,3 +21,7 @@ assert_log "client certificate name not allowed: certificate has DNS:other-clien
 out=$(get --cert "$CERTS/client.pem" --key "$CERTS/client.key") || fail "the allowed client was refused"
 [ "$out" = secret ] || fail "allowed client got '$out'"
 assert_log "client certificate CN=client.test (verified)"
+names=$(openssl s_client -connect "127.0.0.1:$port" -servername localhost -CAfile "$CERTS/ca.pem" \
+  -cert "$CERTS/client.pem" -key "$CERTS/client.key" < /dev/null 2>&1 |
+  sed -n '/^Acceptable client certificate CA names/,/^Requested/p')
+grep -qx "CN = tlsshim Test CA" <<< "$names" || fail "the server did not name its client CA: $names"

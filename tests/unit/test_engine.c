@@ -240,6 +240,23 @@ Test(engine, unknown_ca_refused) {
                  "localhost", "unable to get local issuer certificate");
 }
 
+Test(engine, chain_through_an_intermediate_verified) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr =
+      server_rule(CERTS "inter-chain.pem", CERTS "inter-server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  close_pair(&p);
+}
+
+Test(engine, leaf_without_its_intermediate_refused) {
+  expect_refused(CERTS "inter-server.pem", CERTS "inter-server.key",
+                 "localhost", "unable to get local issuer certificate");
+}
+
 Test(engine, sha1_signed_certificate_refused) {
   expect_refused(CERTS "sha1-server.pem", CERTS "sha1-server.key", "localhost",
                  "certificate CN=localhost is signed with SHA-1");
@@ -1043,6 +1060,10 @@ Test(engine, ctx_errors_name_the_file) {
   struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "client.key");
   cr_assert_null(eng->ctx_new(&sr, err, sizeof(err)));
   cr_assert(strstr(err, "does not match") != NULL, "%s", err);
+  struct ts_rule nocert = server_rule(CERTS "server.key", CERTS "server.key");
+  cr_assert_null(eng->ctx_new(&nocert, err, sizeof(err)));
+  cr_assert(strstr(err, "server.key: no PEM certificate in it") != NULL, "%s",
+            err);
 }
 
 Test(engine, min_version_13_floor) {
