@@ -75,7 +75,8 @@ struct ts_tls_ctx {
   pthread_mutex_t cache_lock;
   struct cached_session cache[TS_SESSION_CACHE_SLOTS];
   size_t cache_next;
-  X509_STORE *trust;  // the peer's chain must lead here, or NULL: no check
+  X509_STORE *trust;  // the peer's chain must lead here; NULL only for a
+                      // server that asks for no client certificate
   struct verified_cache verified;
   struct ts_tls_ctx *next_tracked;  // fork.c's list of live contexts
 };

@@ -36,8 +36,10 @@ static size_t read_chain(const char *path, CRYPTO_BUFFER **certs, char *why,
   size_t n = 0;
   int failed = 0;
   for (;;) {
-    // PEM_read_X509 skips blocks of other kinds: the file may hold the key.
-    X509 *x509 = PEM_read_X509(f, NULL, NULL, NULL);
+    // Both skip blocks of other kinds: the file may hold the key. The leaf
+    // may also be a TRUSTED CERTIFICATE block, as OpenSSL writes them.
+    X509 *x509 = n == 0 ? PEM_read_X509_AUX(f, NULL, NULL, NULL)
+                        : PEM_read_X509(f, NULL, NULL, NULL);
     if (x509 == NULL) {
       uint32_t e = ERR_peek_last_error();
       if (ERR_GET_LIB(e) != ERR_LIB_PEM ||

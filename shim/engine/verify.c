@@ -302,7 +302,12 @@ static int check_chain(struct ts_tls *tls, SSL *ssl, const uint8_t *key,
   STACK_OF(X509) *untrusted = sk_X509_new_null();
   X509 *leaf = NULL;
   int ok = 0;
-  if (store == NULL || untrusted == NULL || certs == NULL) {
+  if (certs == NULL || sk_CRYPTO_BUFFER_num(certs) == 0) {
+    tls_set_reason(tls, EPROTO, "the peer sent no certificate");
+    *out_alert = SSL_AD_CERTIFICATE_REQUIRED;
+    goto done;
+  }
+  if (store == NULL || untrusted == NULL) {
     goto done;
   }
   for (size_t i = 0; i < sk_CRYPTO_BUFFER_num(certs); i++) {
@@ -338,9 +343,12 @@ static int check_chain(struct ts_tls *tls, SSL *ssl, const uint8_t *key,
   }
   X509_STORE_CTX_set_verify_cb(store, verify_callback);
   ok = X509_verify_cert(store) == 1;
-  if (ok && key != NULL) {
-    verified_remember(&tls->ctx->verified, key, store);
-  } else if (!ok) {
+  if (ok) {
+    ERR_clear_error();  // nothing a passed check queued may fail the handshake
+    if (key != NULL) {
+      verified_remember(&tls->ctx->verified, key, store);
+    }
+  } else {
     int err = X509_STORE_CTX_get_error(store);
     if (tls->reason[0] == '\0') {  // verify_callback did not get to say it
       tls_set_reason(tls, EPROTO, "certificate rejected: %s",
@@ -406,9 +414,13 @@ int verify_install(struct ts_tls_ctx *ctx, char *err, size_t err_len) {
   const struct ts_rule *rule = ctx->rule;
   const char *path =
       rule->role == TS_ROLE_CLIENT ? rule->ca_file : rule->client_ca;
-  if (path == NULL) {
-    SSL_CTX_set_verify(ctx->ssl_ctx, SSL_VERIFY_NONE, NULL);
-    return 1;
+  if (path == NULL && rule->role == TS_ROLE_SERVER) {
+    return 1;  // no client certificates asked for (BoringSSL's default)
+  }
+  if (path == NULL) {  // the configuration never allows it: fail closed
+    snprintf(err, err_len, "[client:%s]: no ca_file to verify servers with",
+             rule->name);
+    return 0;
   }
   ctx->trust = X509_STORE_new();
   if (ctx->trust == NULL ||

@@ -110,6 +110,8 @@ leaf unknown-ca-server other-ca localhost "$server_san" serverAuth
 intermediate inter ca "tlsshim Test Intermediate CA"
 leaf inter-server inter localhost "$server_san" serverAuth
 cat "$out/inter-server.pem" "$out/inter.pem" > "$out/inter-chain.pem"
+# The server certificate as OpenSSL writes a trusted one (TRUSTED CERTIFICATE).
+openssl x509 -in "$out/server.pem" -trustout -addtrust serverAuth -out "$out/server-trusted.pem"
 leaf client ca client.test 'DNS:client.test,URI:spiffe://tlsshim.test/workload/client' clientAuth
 leaf client2 ca other-client.test 'DNS:other-client.test' clientAuth
 leaf client-other other-ca client.test 'DNS:client.test' clientAuth

@@ -252,6 +252,18 @@ Test(engine, chain_through_an_intermediate_verified) {
   close_pair(&p);
 }
 
+Test(engine, trusted_certificate_block_is_a_leaf) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr =
+      server_rule(CERTS "server-trusted.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s));
+  close_pair(&p);
+}
+
 Test(engine, leaf_without_its_intermediate_refused) {
   expect_refused(CERTS "inter-server.pem", CERTS "inter-server.key",
                  "localhost", "unable to get local issuer certificate");
@@ -1064,6 +1076,9 @@ Test(engine, ctx_errors_name_the_file) {
   cr_assert_null(eng->ctx_new(&nocert, err, sizeof(err)));
   cr_assert(strstr(err, "server.key: no PEM certificate in it") != NULL, "%s",
             err);
+  struct ts_rule unverified = client_rule(NULL);  // never from a config file
+  cr_assert_null(eng->ctx_new(&unverified, err, sizeof(err)));
+  cr_assert(strstr(err, "no ca_file") != NULL, "%s", err);
 }
 
 Test(engine, min_version_13_floor) {
