@@ -192,6 +192,18 @@ static void expect_refused(const char *cert, const char *key, const char *name,
   expect_refused_under(CERTS "ca.pem", cert, key, name, reason);
 }
 
+static void expect_accepted(const char *cert, const char *key,
+                            const char *name) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(cert, key);
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), name);
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert(handshake(&p, &c, &s), "%s under %s refused", cert, name);
+  close_pair(&p);
+}
+
 Test(engine, tls13_by_name) {
   struct ts_rule cr = client_rule(CERTS "ca.pem");
   struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
@@ -209,14 +221,7 @@ Test(engine, tls13_by_name) {
 }
 
 Test(engine, verified_by_ip_san) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
-  struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "127.0.0.1");
-  enum ts_io c;
-  enum ts_io s;
-  cr_assert(handshake(&p, &c, &s));
-  close_pair(&p);
+  expect_accepted(CERTS "server.pem", CERTS "server.key", "127.0.0.1");
 }
 
 Test(engine, expired_refused) {
@@ -241,27 +246,12 @@ Test(engine, unknown_ca_refused) {
 }
 
 Test(engine, chain_through_an_intermediate_verified) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr =
-      server_rule(CERTS "inter-chain.pem", CERTS "inter-server.key");
-  struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
-  enum ts_io c;
-  enum ts_io s;
-  cr_assert(handshake(&p, &c, &s));
-  close_pair(&p);
+  expect_accepted(CERTS "inter-chain.pem", CERTS "inter-server.key",
+                  "localhost");
 }
 
 Test(engine, trusted_certificate_block_is_a_leaf) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr =
-      server_rule(CERTS "server-trusted.pem", CERTS "server.key");
-  struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
-  enum ts_io c;
-  enum ts_io s;
-  cr_assert(handshake(&p, &c, &s));
-  close_pair(&p);
+  expect_accepted(CERTS "server-trusted.pem", CERTS "server.key", "localhost");
 }
 
 Test(engine, leaf_without_its_intermediate_refused) {
