@@ -48,7 +48,7 @@ UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real
                  $(CONFIG_OBJ)
 UNIT_conn     := $(addprefix $(BUILD)/obj/shim/preload/,conn.o conn_io.o \
                    conn_ready.o fdtable.o log.o real.o runtime_config.o \
-                   runtime_engine.o vfork.o) $(CONFIG_OBJ)
+                   owner.o runtime_engine.o vfork.o) $(CONFIG_OBJ)
 UNIT_owner    := $(BUILD)/obj/shim/preload/owner.o
 UNIT_run      := $(addprefix $(BUILD)/obj/shim/launcher/,run.o preload_list.o) \
                  $(CONFIG_OBJ)

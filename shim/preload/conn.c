@@ -19,6 +19,7 @@
 
 static void conn_release(struct ts_fdentry *entry) {
   struct ts_conn *conn = (struct ts_conn *)entry;
+  ts_owner_release(&conn->owner);
   if (conn->tls != NULL) {
     conn->engine->tls_free(conn->tls);
   }
@@ -171,6 +172,62 @@ void ts_conn_put(struct ts_conn *conn) {
   ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
 }
 
+// How own_locked treats a session this process does not hold now.
+enum own_mode {
+  OWN_USE,    // take it if nobody holds it; if another process does, fail
+  OWN_QUIET,  // take it if nobody holds it; otherwise just say no
+  OWN_HELD,   // only say whether this process holds it
+};
+
+// own_locked tells whether this process may work on |conn|'s session now
+// (owner.h), and marks it so until ts_conn_unlock. A failure (OWN_USE) is
+// this process's alone: the socket is not shut down, and nothing is sent.
+static int own_locked(struct ts_conn *conn, enum own_mode mode) {
+  if (conn->state == TS_CONN_FAILED) {
+    return 0;
+  }
+  if (ts_owner_begin(&conn->owner, mode != OWN_HELD)) {
+    return 1;
+  }
+  if (mode == OWN_USE) {
+    char reason[200];
+    pid_t holder = ts_owner_holder(&conn->owner);
+    if (holder != 0) {
+      snprintf(reason, sizeof(reason),
+               "process %d holds this TLS session, whose socket this process "
+               "shares since fork(); only one process can use a session",
+               (int)holder);
+    } else {
+      snprintf(reason, sizeof(reason),
+               "the process that held this TLS session has ended it");
+    }
+    ts_log_error("%s: %s", conn->label, reason);
+    conn->state = TS_CONN_FAILED;
+    conn->fail_errno = ECONNRESET;
+    conn->error_pending = 1;
+    ts_conn_edge_bump(conn);
+    ts_conn_touch(conn);
+  }
+  return 0;
+}
+
+void ts_conn_lock(struct ts_conn *conn) {
+  pthread_mutex_lock(&conn->lock);
+  (void)own_locked(conn, OWN_USE);
+}
+
+int ts_conn_lock_held(struct ts_conn *conn) {
+  pthread_mutex_lock(&conn->lock);
+  // A process that used the session before a fork, and closes it before
+  // either process uses it again, ends it: as if the fork had not been.
+  return own_locked(conn, conn->used ? OWN_QUIET : OWN_HELD);
+}
+
+void ts_conn_unlock(struct ts_conn *conn) {
+  ts_owner_end(&conn->owner);
+  pthread_mutex_unlock(&conn->lock);
+}
+
 void ts_conn_push_flight_locked(struct ts_conn *conn, int fd) {
   if (conn->tls != NULL && conn->engine->push_flight(conn->tls)) {
     int one = 1;  // setting TCP_NODELAY pushes what MSG_MORE held back
@@ -258,6 +315,13 @@ static int start_tls(struct ts_conn *conn, int fd) {
     return -conn->fail_errno;
   }
   conn->engine = engine;
+  if (ts_owner_take(&conn->owner) < 0) {
+    ts_conn_fail_locked(conn, fd, handshake_errno(conn),
+                        "cannot record which process holds the TLS session "
+                        "(no shared memory, or too many sessions); "
+                        "connection refused");
+    return -conn->fail_errno;
+  }
   return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "../../config/config.h"
 #include "../engine_api.h"
 #include "fdtable.h"
+#include "owner.h"
 
 enum ts_conn_state {
   TS_CONN_CONNECTING = 0,  // client: the TCP connect is in progress
@@ -46,6 +47,7 @@ struct ts_conn {
   int fail_errno;          // the errno of a failed connection
   int error_pending;       // getsockopt(SO_ERROR) has yet to report fail_errno
   int used;                // this process has moved data on the connection
+  struct ts_owner owner;   // which process may use the session (owner.h)
   uint64_t sock_cookie;    // the socket's SO_COOKIE (vfork.h)
   char peer[80];           // "127.0.0.1:8443"
   char label[160];         // "[client:web] 127.0.0.1:8443", starts log lines
@@ -78,6 +80,21 @@ struct ts_conn *ts_conn_get(int fd);
 // ts_conn_put drops a reference taken by ts_conn_get or ts_conn_new; accepts
 // NULL.
 void ts_conn_put(struct ts_conn *conn);
+
+// ts_conn_lock takes |conn|'s lock for work on its TLS session. When another
+// process holds the session (owner.h: they share the socket since fork()),
+// the connection fails in this process alone, and every operation on it
+// here returns -ECONNRESET; the holder's session goes on untouched.
+void ts_conn_lock(struct ts_conn *conn);
+
+// ts_conn_lock_held takes |conn|'s lock and returns 1 when this process
+// holds its session (or none has started), 0 otherwise, without failing the
+// connection: for closing. A session nobody holds since a fork is taken only
+// by a process that used it before.
+int ts_conn_lock_held(struct ts_conn *conn);
+
+// ts_conn_unlock ends what ts_conn_lock or ts_conn_lock_held began.
+void ts_conn_unlock(struct ts_conn *conn);
 
 // ts_conn_step_locked advances a connection that is not yet open without
 // blocking: finishes the TCP connect, creates the TLS object, drives the

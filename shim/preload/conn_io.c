@@ -213,11 +213,11 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   }
   for (;;) {
     short events = POLLIN;
-    pthread_mutex_lock(&conn->lock);
+    ts_conn_lock(conn);
     ssize_t r =
         recv_once_locked(conn, fd, (char *)buf + got, len - got, peek, &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
     if (r > 0) {
       got += (size_t)r;
       if (!waitall || got == len) {
@@ -290,11 +290,11 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
   }
   while (sent < len) {
     short events = POLLOUT;
-    pthread_mutex_lock(&conn->lock);
+    ts_conn_lock(conn);
     ssize_t r = send_once_locked(conn, fd, (const char *)buf + sent, len - sent,
                                  &events);
     int nonblock = conn->app_nonblock || (flags & MSG_DONTWAIT) != 0;
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
     if (r > 0) {
       sent += (size_t)r;
       continue;
@@ -325,24 +325,24 @@ int ts_conn_connect_wait(struct ts_conn *conn, int fd) {
   struct deadline dl;
   deadline_from_timeout(&dl, fd, SO_SNDTIMEO, HANDSHAKE_TIMEOUT_MS);
   for (;;) {
-    pthread_mutex_lock(&conn->lock);
+    ts_conn_lock(conn);
     int r = ts_conn_step_locked(conn, fd, 0);
     short events = want_events(conn);
     if (r < 0 && r != -EAGAIN) {
       conn->error_pending = 0;  // the connect hook itself reports it
     }
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
     if (r != -EAGAIN) {
       return r;
     }
     ts_conn_touch(conn);  // what this step did counts before we wait
     int w = wait_on(conn, fd, events, &dl);
     if (w == -ETIMEDOUT) {
-      pthread_mutex_lock(&conn->lock);
+      ts_conn_lock(conn);
       ts_conn_fail_locked(conn, fd, ETIMEDOUT,
                           "handshake failed: timed out waiting for the peer");
       conn->error_pending = 0;
-      pthread_mutex_unlock(&conn->lock);
+      ts_conn_unlock(conn);
       return -ETIMEDOUT;
     }
     if (w < 0) {
@@ -357,12 +357,12 @@ static void flush_bounded(struct ts_conn *conn, int fd, int64_t timeout_ms) {
   struct deadline dl;
   deadline_in(&dl, timeout_ms);
   for (;;) {
-    pthread_mutex_lock(&conn->lock);
     enum ts_io io = TS_IO_DONE;
-    if (conn->tls != NULL && conn->state != TS_CONN_FAILED) {
+    if (ts_conn_lock_held(conn) && conn->tls != NULL &&
+        conn->state != TS_CONN_FAILED) {
       io = conn->engine->flush(conn->tls, fd);
     }
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
     if (io != TS_IO_WANT_WRITE || wait_for(fd, POLLOUT, &dl) < 0) {
       return;
     }
@@ -387,24 +387,27 @@ static int send_close_notify_locked(struct ts_conn *conn, int fd) {
 
 int ts_conn_shutdown(struct ts_conn *conn, int fd, int how) {
   if (how == SHUT_WR || how == SHUT_RDWR) {
-    pthread_mutex_lock(&conn->lock);
+    ts_conn_lock(conn);
     (void)send_close_notify_locked(conn, fd);
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
     // The alert must leave before the kernel's FIN.
     flush_bounded(conn, fd, CLOSE_FLUSH_TIMEOUT_MS);
   }
   if (how == SHUT_RD || how == SHUT_RDWR) {
-    pthread_mutex_lock(&conn->lock);
+    ts_conn_lock(conn);
     conn->peer_closed = 1;
-    pthread_mutex_unlock(&conn->lock);
+    ts_conn_unlock(conn);
   }
   return TS_REAL(shutdown)(fd, how) == 0 ? 0 : -errno;
 }
 
 void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
-  pthread_mutex_lock(&conn->lock);
-  int queued = conn->used && send_close_notify_locked(conn, fd);
-  pthread_mutex_unlock(&conn->lock);
+  // Only the process holding the session ends it (owner.h), and only if it
+  // used it: a fork child closing its copy of a connection it never used
+  // sends nothing.
+  int queued = ts_conn_lock_held(conn) && conn->used &&
+               send_close_notify_locked(conn, fd);
+  ts_conn_unlock(conn);
   if (queued) {
     flush_bounded(conn, fd, timeout_ms);
     // The FIN carries the corked alert out. Our session's write side is over
@@ -418,7 +421,7 @@ void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
 int ts_conn_pending_bytes(struct ts_conn *conn, int fd) {
   short events = 0;
   int pending = 0;
-  pthread_mutex_lock(&conn->lock);
+  ts_conn_lock(conn);
   if (advance_locked(conn, fd, &events) == 0 && !conn->peer_closed) {
     if (conn->engine->pending(conn->tls) == 0) {
       char byte;
@@ -428,6 +431,6 @@ int ts_conn_pending_bytes(struct ts_conn *conn, int fd) {
     }
     pending = (int)conn->engine->pending(conn->tls);
   }
-  pthread_mutex_unlock(&conn->lock);
+  ts_conn_unlock(conn);
   return pending;
 }

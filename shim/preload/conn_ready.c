@@ -125,7 +125,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
                                int waiting, uint32_t *out_kernel) {
   uint32_t ready = 0;
   uint32_t kernel = 0;
-  pthread_mutex_lock(&conn->lock);
+  ts_conn_lock(conn);
   switch (conn->state) {
     case TS_CONN_CONNECTING:
     case TS_CONN_HANDSHAKE:
@@ -161,7 +161,7 @@ uint32_t ts_conn_ready_prepare(struct ts_conn *conn, int fd, uint32_t events,
       ready = failed_events(events);
       break;
   }
-  pthread_mutex_unlock(&conn->lock);
+  ts_conn_unlock(conn);
   *out_kernel = kernel;
   return ready;
 }
@@ -195,7 +195,7 @@ static uint32_t open_events_locked(struct ts_conn *conn, int fd,
 uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
                                 uint32_t kernel_revents) {
   uint32_t out = 0;
-  pthread_mutex_lock(&conn->lock);
+  ts_conn_lock(conn);
   int just_opened = 0;
   if ((conn->state == TS_CONN_CONNECTING || conn->state == TS_CONN_HANDSHAKE ||
        conn->state == TS_CONN_INHERITED) &&
@@ -216,6 +216,6 @@ uint32_t ts_conn_ready_complete(struct ts_conn *conn, int fd, uint32_t events,
       out = 0;  // the handshake consumed the event; wait again
       break;
   }
-  pthread_mutex_unlock(&conn->lock);
+  ts_conn_unlock(conn);
   return out;
 }

@@ -3,9 +3,10 @@
 // fork: the child inherits every connection. It has not used them yet, so
 // closing an inherited descriptor it never touched sends no close_notify (a
 // fork-per-connection server's parent closing its copy must not end the
-// child's session, nor the reverse). Locks another thread held at the moment
-// of fork are re-created in the child; the engine keeps its own per-rule
-// locks consistent across fork (shim/engine/fork.c).
+// child's session, nor the reverse). Of parent and child, only the first to
+// use a session afterwards can use it at all (owner.h). Locks another thread
+// held at the moment of fork are re-created in the child; the engine keeps its
+// own per-rule locks consistent across fork (shim/engine/fork.c).
 //
 // vfork: the child runs on the parent's memory until it execs, so it is told
 // apart (vfork.h) and its close and dup calls are left to the kernel.
@@ -53,9 +54,20 @@ static void reset_in_child(struct ts_conn *conn, int fd) {
   (void)fd;
   pthread_mutex_init(&conn->lock, NULL);
   conn->used = 0;
+  ts_owner_forked(&conn->owner);
 }
 
+static void unclaim(struct ts_conn *conn, int fd) {
+  (void)fd;
+  ts_owner_before_fork(&conn->owner);
+}
+
+// before_fork leaves the sessions this process holds to whichever of the
+// two processes uses each first (owner.h).
+static void before_fork(void) { for_each_conn(unclaim); }
+
 static void after_fork_child(void) {
+  ts_owner_after_fork_child();  // first: what follows may ask who holds what
   ts_vfork_after_fork_child();
   ts_fdtable_after_fork_child();
   ts_resolver_after_fork_child();
@@ -74,7 +86,7 @@ static void close_at_exit(struct ts_conn *conn, int fd) {
 }
 
 __attribute__((constructor)) static void lifecycle_init(void) {
-  pthread_atfork(NULL, NULL, after_fork_child);
+  pthread_atfork(before_fork, NULL, after_fork_child);
 }
 
 __attribute__((destructor)) static void lifecycle_exit(void) {

@@ -51,9 +51,9 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
   if (conn->app_nonblock) {
     if (r == 0) {
       // Start the handshake now; it finishes on first use.
-      pthread_mutex_lock(&conn->lock);
+      ts_conn_lock(conn);
       (void)ts_conn_step_locked(conn, fd, 0);
-      pthread_mutex_unlock(&conn->lock);
+      ts_conn_unlock(conn);
     }
     ts_conn_put(conn);
     return r == 0 ? 0 : -EINPROGRESS;
