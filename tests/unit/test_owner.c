@@ -51,6 +51,14 @@ Test(owner, the_taker_holds_it) {
   ts_owner_release(&o);
 }
 
+Test(owner, the_holder_asking_again_while_busy_still_holds_it) {
+  struct ts_owner o = {0};
+  cr_assert_eq(ts_owner_take(&o), 0);  // busy
+  cr_assert_eq(ts_owner_begin(&o, 1), 1);
+  ts_owner_end(&o);
+  cr_assert_eq(ts_owner_holder(&o), getpid());
+}
+
 Test(owner, child_that_uses_it_first_takes_it) {
   struct ts_owner o;
   take(&o);
@@ -65,20 +73,35 @@ Test(owner, child_that_uses_it_first_takes_it) {
   cr_assert_eq(ts_owner_holder(&o), pid);
 }
 
+// parent_uses_first forks; the parent uses the session (and with |release|
+// then ends it) before the child tries. Returns the child's status: 0 when it
+// was refused, and saw the parent (or, after |release|, nobody) as holder.
+static int parent_uses_first(struct ts_owner *o, int release) {
+  pid_t parent = getpid();
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
+  pid_t pid = fork_child(o, 0);
+  if (pid == 0) {
+    char c;
+    _exit(read(go[0], &c, 1) == 1 && ts_owner_begin(o, 1) == 0 &&
+                  ts_owner_holder(o) == (release ? 0 : parent)
+              ? 0
+              : 1);
+  }
+  cr_assert_eq(ts_owner_begin(o, 1), 1);
+  ts_owner_end(o);
+  if (release) {
+    ts_owner_release(o);
+  }
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  return child_status(pid);
+}
+
 Test(owner, parent_that_uses_it_first_keeps_it) {
   struct ts_owner o;
   take(&o);
-  int go[2];
-  cr_assert_eq(pipe(go), 0);
-  pid_t pid = fork_child(&o, 0);
-  if (pid == 0) {
-    char c;
-    _exit(read(go[0], &c, 1) == 1 && ts_owner_begin(&o, 1) == 0 ? 0 : 1);
-  }
-  cr_assert_eq(ts_owner_begin(&o, 1), 1);
-  ts_owner_end(&o);
-  cr_assert_eq(write(go[1], "x", 1), 1);
-  cr_assert_eq(child_status(pid), 0, "the child used it after the parent");
+  cr_assert_eq(parent_uses_first(&o, 0), 0,
+               "the child used it after the parent");
   cr_assert_eq(ts_owner_holder(&o), getpid());
 }
 
@@ -132,21 +155,7 @@ Test(owner, a_busy_mark_copied_into_the_child_is_not_its_own) {
 Test(owner, released_by_its_holder_it_is_over_for_all) {
   struct ts_owner o;
   take(&o);
-  int go[2];
-  cr_assert_eq(pipe(go), 0);
-  pid_t pid = fork_child(&o, 0);
-  if (pid == 0) {
-    char c;
-    _exit(read(go[0], &c, 1) == 1 && ts_owner_begin(&o, 1) == 0 &&
-                  ts_owner_holder(&o) == 0
-              ? 0
-              : 1);
-  }
-  cr_assert_eq(ts_owner_begin(&o, 1), 1);
-  ts_owner_end(&o);
-  ts_owner_release(&o);
-  cr_assert_eq(write(go[1], "x", 1), 1);
-  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(parent_uses_first(&o, 1), 0);
 }
 
 Test(owner, release_by_another_process_changes_nothing) {
