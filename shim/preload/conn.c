@@ -199,7 +199,9 @@ static int own_locked(struct ts_conn *conn, enum own_mode mode) {
                (int)holder);
     } else {
       snprintf(reason, sizeof(reason),
-               "the process that held this TLS session has ended it");
+               "another process that shares this socket since fork() has "
+               "used or ended this TLS session; only one process can use a "
+               "session");
     }
     ts_log_error("%s: %s", conn->label, reason);
     conn->state = TS_CONN_FAILED;
@@ -307,6 +309,15 @@ static int start_tls(struct ts_conn *conn, int fd) {
                         "connection refused");
     return -conn->fail_errno;
   }
+  // The word first: a fork() in another thread must never copy a TLS
+  // object that no word guards.
+  if (ts_owner_take(&conn->owner) < 0) {
+    ts_conn_fail_locked(conn, fd, handshake_errno(conn),
+                        "cannot record which process holds the TLS session "
+                        "(no shared memory, or too many sessions); "
+                        "connection refused");
+    return -conn->fail_errno;
+  }
   conn->tls = engine->tls_new(
       ctx, conn->role == TS_ROLE_CLIENT ? conn->verify_name : NULL, conn->peer,
       err, sizeof(err));
@@ -315,13 +326,6 @@ static int start_tls(struct ts_conn *conn, int fd) {
     return -conn->fail_errno;
   }
   conn->engine = engine;
-  if (ts_owner_take(&conn->owner) < 0) {
-    ts_conn_fail_locked(conn, fd, handshake_errno(conn),
-                        "cannot record which process holds the TLS session "
-                        "(no shared memory, or too many sessions); "
-                        "connection refused");
-    return -conn->fail_errno;
-  }
   return 0;
 }
 

@@ -416,6 +416,11 @@ void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
     // process still holds the socket.
     TS_REAL(shutdown)(fd, SHUT_WR);
   }
+  // The session is over here; if this process held it, for every process
+  // (and its word is free again, even at exit).
+  pthread_mutex_lock(&conn->lock);
+  ts_owner_release(&conn->owner);
+  pthread_mutex_unlock(&conn->lock);
 }
 
 int ts_conn_pending_bytes(struct ts_conn *conn, int fd) {

@@ -64,10 +64,12 @@ static void unclaim(struct ts_conn *conn, int fd) {
 
 // before_fork leaves the sessions this process holds to whichever of the
 // two processes uses each first (owner.h).
-static void before_fork(void) { for_each_conn(unclaim); }
+static void before_fork(void) {
+  ts_owner_fork_begins();
+  for_each_conn(unclaim);
+}
 
 static void after_fork_child(void) {
-  ts_owner_after_fork_child();  // first: what follows may ask who holds what
   ts_vfork_after_fork_child();
   ts_fdtable_after_fork_child();
   ts_resolver_after_fork_child();

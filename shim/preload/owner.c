@@ -4,9 +4,9 @@
 // generation in the high half, and in the low half who holds it (a process
 // ID, with BUSY while an operation is under way), UNCLAIMED, or 0 for a free
 // word. Every change is a compare-and-swap, so the processes sharing the pool
-// agree on each word without a lock. A session keeps the generation it took
-// its word with: once the word is freed (and maybe taken again), a copy of
-// the session elsewhere no longer matches it and can never use it.
+// agree on each word without a lock. A copy of a session can use it only
+// while the word's generation is the one the copy knows; taking an unclaimed
+// word and freeing one both leave every other copy behind.
 #include "owner.h"
 
 #include <errno.h>
@@ -23,6 +23,12 @@
 // sessions would otherwise pass one line back and forth on every call.
 #define POOL_WORDS (1u << 20)
 
+// Words a session's start looks at, going round those ever taken, for a
+// holder that died without ending its session (a fork-per-connection
+// server's child that called _exit): the words such deaths leave taken are
+// found again faster than they pile up.
+#define SWEEP_PER_TAKE 2
+
 #define BUSY 0x80000000u
 #define UNCLAIMED 0x40000000u  // above any process ID (at most 2^22)
 
@@ -32,22 +38,50 @@ struct word {
 };
 
 struct pool {
-  _Atomic uint32_t hint;  // no free word below it, as far as anyone knows
-  char pad[60];
+  _Atomic uint32_t hint;   // no free word below it, as far as anyone knows
+  _Atomic uint32_t sweep;  // the next word to look at for a dead holder
+  _Atomic uint32_t top;    // one past the highest word ever taken
+  char pad[52];
   struct word words[POOL_WORDS];
 };
 
 static struct pool *pool;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-static uint32_t self;  // this process's ID (a vfork child runs as its parent)
+
+// This process's ID, kept in a page the kernel empties in the child of any
+// fork(), with or without its handlers, and shares with a vfork() child,
+// which runs as its parent. Without that page (before Linux 4.14), getpid()
+// is asked each time.
+static _Atomic pid_t *self_cell;
+
+// Forks this process has begun (ts_owner_fork_begins); a child knows by it
+// which of its copies the last fork left consistent.
+static uint32_t forks;
 
 __attribute__((constructor)) static void owner_init(void) {
-  self = (uint32_t)getpid();
+  void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) {
+    return;
+  }
+  if (madvise(page, 4096, MADV_WIPEONFORK) != 0) {
+    munmap(page, 4096);
+    return;
+  }
+  self_cell = page;
 }
 
-void ts_owner_after_fork_child(void) { self = (uint32_t)getpid(); }
-
-void ts_owner_forked(struct ts_owner *o) { o->busy = 0; }
+static uint32_t self(void) {
+  if (self_cell == NULL) {
+    return (uint32_t)getpid();
+  }
+  pid_t pid = atomic_load_explicit(self_cell, memory_order_relaxed);
+  if (pid == 0) {
+    pid = getpid();
+    atomic_store_explicit(self_cell, pid, memory_order_relaxed);
+  }
+  return (uint32_t)pid;
+}
 
 static void make_pool(void) {
   void *p = mmap(NULL, sizeof(struct pool), PROT_READ | PROT_WRITE,
@@ -63,14 +97,38 @@ static uint32_t gen_of(uint64_t w) { return (uint32_t)(w >> 32); }
 
 static uint32_t state_of(uint64_t w) { return (uint32_t)w; }
 
-static _Atomic uint64_t *word_at(const struct ts_owner *o) {
-  return &pool->words[o->slot - 1].w;
+static _Atomic uint64_t *word_at(uint32_t slot) {
+  return &pool->words[slot - 1].w;
+}
+
+static uint32_t slot_of(const struct ts_owner *o) {
+  return atomic_load_explicit(&o->slot, memory_order_relaxed);
+}
+
+static uint32_t gen_known(const struct ts_owner *o) {
+  return atomic_load_explicit(&o->gen, memory_order_relaxed);
 }
 
 // lower_hint records that word |i| is free.
 static void lower_hint(uint32_t i) {
   uint32_t hint = atomic_load(&pool->hint);
   while (i < hint && !atomic_compare_exchange_weak(&pool->hint, &hint, i)) {
+  }
+}
+
+// free_if_dead frees word |i| if a process that no longer exists holds it.
+static void free_if_dead(uint32_t i) {
+  uint64_t w = atomic_load(&pool->words[i].w);
+  uint32_t holder = state_of(w) & ~BUSY;
+  if (holder == 0 || holder >= UNCLAIMED || holder == self()) {
+    return;
+  }
+  int saved_errno = errno;
+  int dead = kill((pid_t)holder, 0) < 0 && errno == ESRCH;
+  errno = saved_errno;
+  if (dead && atomic_compare_exchange_strong(&pool->words[i].w, &w,
+                                             word_of(gen_of(w), 0))) {
+    lower_hint(i);
   }
 }
 
@@ -84,11 +142,15 @@ static int try_take(struct ts_owner *o) {
     while (state_of(w) == 0) {
       uint32_t gen = gen_of(w) + 1;
       if (atomic_compare_exchange_weak(&pool->words[i].w, &w,
-                                       word_of(gen, self | BUSY))) {
+                                       word_of(gen, self() | BUSY))) {
         uint32_t expected = start;
         (void)atomic_compare_exchange_strong(&pool->hint, &expected, i + 1);
-        o->slot = i + 1;
-        o->gen = gen;
+        uint32_t top = atomic_load(&pool->top);
+        while (i + 1 > top &&
+               !atomic_compare_exchange_weak(&pool->top, &top, i + 1)) {
+        }
+        atomic_store_explicit(&o->gen, gen, memory_order_relaxed);
+        atomic_store_explicit(&o->slot, i + 1, memory_order_relaxed);
         o->busy = 1;
         return 1;
       }
@@ -97,53 +159,54 @@ static int try_take(struct ts_owner *o) {
   return 0;
 }
 
-// reclaim frees the words of processes that have died holding them (killed
-// before their connections were closed).
-static void reclaim(void) {
-  for (uint32_t i = 0; i < POOL_WORDS; i++) {
-    uint64_t w = atomic_load(&pool->words[i].w);
-    uint32_t holder = state_of(w) & ~BUSY;
-    if (holder != 0 && holder < UNCLAIMED && kill((pid_t)holder, 0) < 0 &&
-        errno == ESRCH &&
-        atomic_compare_exchange_strong(&pool->words[i].w, &w,
-                                       word_of(gen_of(w), 0))) {
-      lower_hint(i);
-    }
-  }
-}
-
 int ts_owner_take(struct ts_owner *o) {
   pthread_once(&pool_once, make_pool);
   if (pool == NULL) {
     return -ENOMEM;
   }
+  uint32_t top = atomic_load(&pool->top);
+  for (int k = 0; k < SWEEP_PER_TAKE && top > 0; k++) {
+    free_if_dead(atomic_fetch_add(&pool->sweep, 1) % top);
+  }
   if (try_take(o)) {
     return 0;
   }
-  int saved_errno = errno;
-  reclaim();
-  errno = saved_errno;
+  for (uint32_t i = 0; i < POOL_WORDS; i++) {
+    free_if_dead(i);
+  }
   return try_take(o) ? 0 : -ENOMEM;
 }
 
 int ts_owner_begin(struct ts_owner *o, int claim) {
-  if (o->slot == 0) {
+  if (o->dead) {
+    return 0;
+  }
+  uint32_t slot = slot_of(o);
+  if (slot == 0) {
     return 1;
   }
-  _Atomic uint64_t *word = word_at(o);
+  uint32_t gen = gen_known(o);
+  uint32_t me = self();
+  _Atomic uint64_t *word = word_at(slot);
   uint64_t w = atomic_load(word);
   for (;;) {
     uint32_t state = state_of(w);
-    if (gen_of(w) != o->gen || state == 0) {
-      return 0;  // its holder ended the session
+    if (gen_of(w) != gen || state == 0) {
+      return 0;  // ended, or moved on by another copy
     }
-    if (state == (self | BUSY)) {
+    if (state == (me | BUSY)) {
       return 1;  // already marked by this process
     }
-    if (state != self && !(claim && state == UNCLAIMED)) {
+    uint64_t next;
+    if (state == me) {
+      next = word_of(gen, me | BUSY);
+    } else if (claim && state == UNCLAIMED) {
+      next = word_of(gen + 1, me | BUSY);  // every other copy is left behind
+    } else {
       return 0;
     }
-    if (atomic_compare_exchange_weak(word, &w, word_of(o->gen, self | BUSY))) {
+    if (atomic_compare_exchange_weak(word, &w, next)) {
+      atomic_store_explicit(&o->gen, gen_of(next), memory_order_relaxed);
       o->busy = 1;
       return 1;
     }
@@ -152,42 +215,70 @@ int ts_owner_begin(struct ts_owner *o, int claim) {
 
 void ts_owner_end(struct ts_owner *o) {
   if (o->busy) {
-    // Nobody else changes a word marked busy: a plain store will do.
-    atomic_store(word_at(o), word_of(o->gen, self));
     o->busy = 0;
+    uint32_t gen = gen_known(o);
+    uint64_t w = word_of(gen, self() | BUSY);
+    // A compare-and-swap, not a store: a copy that a fork without handlers
+    // made while busy must not mark the word as the child's.
+    (void)atomic_compare_exchange_strong(word_at(slot_of(o)), &w,
+                                         word_of(gen, self()));
   }
 }
 
 pid_t ts_owner_holder(const struct ts_owner *o) {
-  if (o->slot == 0) {
+  uint32_t slot = slot_of(o);
+  if (slot == 0) {
     return 0;
   }
-  uint64_t w = atomic_load(word_at(o));
+  uint64_t w = atomic_load(word_at(slot));
   uint32_t holder = state_of(w) & ~BUSY;
-  return gen_of(w) == o->gen && holder < UNCLAIMED ? (pid_t)holder : 0;
+  return gen_of(w) == gen_known(o) && holder < UNCLAIMED ? (pid_t)holder : 0;
 }
 
 void ts_owner_release(struct ts_owner *o) {
-  if (o->slot == 0) {
-    return;
+  uint32_t slot = slot_of(o);
+  if (slot != 0 && !o->dead) {
+    _Atomic uint64_t *word = word_at(slot);
+    uint64_t w = atomic_load(word);
+    uint32_t gen = gen_known(o);
+    if (gen_of(w) == gen && (state_of(w) & ~BUSY) == self() &&
+        atomic_compare_exchange_strong(word, &w, word_of(gen, 0))) {
+      lower_hint(slot - 1);
+    }
   }
-  _Atomic uint64_t *word = word_at(o);
-  uint64_t w = atomic_load(word);
-  if (gen_of(w) == o->gen && (state_of(w) & ~BUSY) == self &&
-      atomic_compare_exchange_strong(word, &w, word_of(o->gen, 0))) {
-    lower_hint(o->slot - 1);
-  }
-  o->slot = 0;
+  o->busy = 0;
+  o->dead = 1;
 }
 
+void ts_owner_fork_begins(void) { forks++; }
+
 void ts_owner_before_fork(struct ts_owner *o) {
-  if (o->slot == 0) {
+  uint32_t slot = slot_of(o);
+  if (slot == 0 || o->dead) {
     return;
   }
-  _Atomic uint64_t *word = word_at(o);
+  _Atomic uint64_t *word = word_at(slot);
   uint64_t w = atomic_load(word);
-  if (gen_of(w) == o->gen && state_of(w) == self) {
-    // Fails only if another thread has just marked it busy: it stays ours.
-    (void)atomic_compare_exchange_strong(word, &w, word_of(o->gen, UNCLAIMED));
+  uint32_t gen = gen_known(o);
+  if (gen_of(w) != gen) {
+    return;
+  }
+  // Busy in another thread: the word stays with it, and the child's copy,
+  // not marked below, is dead.
+  if (state_of(w) == self() &&
+      !atomic_compare_exchange_strong(word, &w, word_of(gen, UNCLAIMED))) {
+    return;
+  }
+  if (state_of(w) == self() || state_of(w) == UNCLAIMED) {
+    o->fork_seq = forks;
+    o->fork_gen = gen;
+  }
+}
+
+void ts_owner_forked(struct ts_owner *o) {
+  o->busy = 0;
+  if (slot_of(o) != 0 &&
+      (o->fork_seq != forks || o->fork_gen != gen_known(o))) {
+    o->dead = 1;
   }
 }

@@ -8,19 +8,25 @@
 // memory that fork() shares rather than copies:
 //
 // - The process that starts a session holds it.
-// - fork() leaves the sessions its caller holds unclaimed (unless an
-//   operation on one is under way in another thread: then the caller keeps
-//   it), and the first process of the two to use one afterwards takes it.
-//   A forked child that serves a connection its parent accepted, or a
-//   parent that goes on after forking a helper, works as before.
+// - fork() leaves the sessions its caller holds unclaimed, and the first
+//   process of the two to use one afterwards takes it, moving the word to a
+//   new generation: every other copy of the session, in any process, is dead
+//   from then on. A forked child that serves a connection its parent
+//   accepted, or a parent that goes on after forking a helper, works as
+//   before.
+// - A copy taken while another thread was working on the session is a
+//   snapshot from the middle of that work, and is dead from the start; so is
+//   every copy in a child that fork() made without its handlers (_Fork, a
+//   raw system call): the kernel wipes the page that says which process this
+//   is, and the child, not the holder, finds the session held by another.
 // - A process that does not hold a session cannot use it: its copy fails
 //   (conn.c), and it never sends close_notify on it.
 //
 // A session's word lives in a pool that every process forked after the pool
-// was made shares. Only the holder frees it, when its last reference to the
-// connection goes, or anyone once the holder has died without (when the
-// pool is full). A word nobody claimed again after a fork stays taken (64
-// bytes) until the family of processes ends.
+// was made shares. The holder frees it when it ends the session; a word
+// whose holder died without doing so is freed by a later session's start.
+// A word nobody claimed again after a fork, and whose users all ended
+// without closing, stays taken (64 bytes) until the family of processes ends.
 #ifndef TLSSHIM_OWNER_H
 #define TLSSHIM_OWNER_H
 
@@ -28,9 +34,12 @@
 #include <sys/types.h>
 
 struct ts_owner {
-  uint32_t slot;  // 1 + the word's index in the pool; 0: no session yet
-  uint32_t gen;   // the word's generation when this session took it
-  int busy;       // this process marked the word busy (ts_owner_begin)
+  _Atomic uint32_t slot;  // 1 + the word's index in the pool; 0: none yet
+  _Atomic uint32_t gen;   // the word's generation this copy knows
+  int busy;               // this process marked the word busy
+  int dead;               // this copy can never be used (above)
+  uint32_t fork_seq;      // the fork that left the word unclaimed at...
+  uint32_t fork_gen;      // ...this generation (ts_owner_before_fork)
 };
 
 // ts_owner_take gives |o| a word held by this process, marked busy until
@@ -48,23 +57,18 @@ int ts_owner_begin(struct ts_owner *o, int claim);
 void ts_owner_end(struct ts_owner *o);
 
 // ts_owner_holder returns the process that holds the session, or 0 when
-// nobody does (or it has ended).
+// nobody does, it has ended, or another copy has moved it on.
 pid_t ts_owner_holder(const struct ts_owner *o);
 
-// ts_owner_release frees the word if this process holds it: the session is
-// over for every process.
+// ts_owner_release ends the session: its word is freed if this process holds
+// it, and this copy is dead.
 void ts_owner_release(struct ts_owner *o);
 
-// ts_owner_before_fork leaves the session unclaimed if this process holds it
-// and no operation on it is under way. Called for every connection just
-// before fork().
+// Around fork(): ts_owner_fork_begins once, then ts_owner_before_fork for
+// every connection, in the parent before the fork; ts_owner_forked for every
+// connection in the child.
+void ts_owner_fork_begins(void);
 void ts_owner_before_fork(struct ts_owner *o);
-
-// ts_owner_after_fork_child tells the pool which process it now runs in.
-void ts_owner_after_fork_child(void);
-
-// ts_owner_forked forgets, in a fork child, a busy mark its copy of |o| got
-// from another thread of the parent: that operation goes on in the parent.
 void ts_owner_forked(struct ts_owner *o);
 
 #endif  // TLSSHIM_OWNER_H

@@ -3,24 +3,33 @@
 // and words taken again under a new generation. Every test forks for real;
 // a child reports by its exit status (0: as expected).
 #include <criterion/criterion.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../shim/preload/owner.h"
 
 // fork_child forks as fork() does under the preload: the session words are
-// left unclaimed first (unless |keep|), and the child learns its process ID.
-static pid_t fork_child(struct ts_owner *o, int keep) {
-  if (!keep) {
+// left unclaimed first (unless another thread is busy with them, which
+// |busy_elsewhere| stands for), and the child checks its copy.
+static pid_t fork_child(struct ts_owner *o, int busy_elsewhere) {
+  ts_owner_fork_begins();
+  if (!busy_elsewhere) {
     ts_owner_before_fork(o);
   }
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
-    ts_owner_after_fork_child();
     ts_owner_forked(o);
   }
   return pid;
+}
+
+// wait_then_refused is a child's part: it waits for the parent's word on
+// |go|, then exits 0 if it may not use the session.
+static void wait_then_refused(struct ts_owner *o, int go) {
+  char c;
+  _exit(read(go, &c, 1) == 1 && ts_owner_begin(o, 1) == 0 ? 0 : 1);
 }
 
 static int child_status(pid_t pid) {
@@ -70,21 +79,20 @@ Test(owner, child_that_uses_it_first_takes_it) {
   }
   cr_assert_eq(child_status(pid), 0);
   cr_assert_eq(ts_owner_begin(&o, 1), 0, "the parent used it after the child");
-  cr_assert_eq(ts_owner_holder(&o), pid);
+  cr_assert_eq(ts_owner_holder(&o), 0, "the parent's copy is left behind");
 }
 
 // parent_uses_first forks; the parent uses the session (and with |release|
 // then ends it) before the child tries. Returns the child's status: 0 when it
-// was refused, and saw the parent (or, after |release|, nobody) as holder.
+// was refused, its copy left behind.
 static int parent_uses_first(struct ts_owner *o, int release) {
-  pid_t parent = getpid();
   int go[2];
   cr_assert_eq(pipe(go), 0);
   pid_t pid = fork_child(o, 0);
   if (pid == 0) {
     char c;
     _exit(read(go[0], &c, 1) == 1 && ts_owner_begin(o, 1) == 0 &&
-                  ts_owner_holder(o) == (release ? 0 : parent)
+                  ts_owner_holder(o) == 0
               ? 0
               : 1);
   }
@@ -120,29 +128,74 @@ Test(owner, closing_without_claiming_leaves_it_unclaimed) {
 
 // Another thread was working on the session as fork() was called: the
 // child's copy of it is a snapshot from the middle of that work, and must
-// never be used.
-Test(owner, busy_at_the_fork_stays_with_the_parent) {
+// never be used, not even once the parent has left the session unclaimed at
+// a later fork.
+Test(owner, busy_at_the_fork_the_childs_copy_is_dead_for_good) {
   struct ts_owner o = {0};
   cr_assert_eq(ts_owner_take(&o), 0);  // busy, as inside an operation
-  ts_owner_before_fork(&o);            // what fork() does meanwhile
-  pid_t pid = fork_child(&o, 1);
+  ts_owner_fork_begins();
+  ts_owner_before_fork(&o);  // what fork() does meanwhile: leaves it alone
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
+  pid_t torn = fork();
+  cr_assert_geq(torn, 0);
+  if (torn == 0) {
+    ts_owner_forked(&o);
+    wait_then_refused(&o, go[0]);
+  }
+  ts_owner_end(&o);
+  pid_t pid = fork_child(&o, 0);  // unclaimed now
+  if (pid == 0) {
+    _exit(0);
+  }
+  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  cr_assert_eq(child_status(torn), 0, "the torn copy was used");
+}
+
+// A child that never used its copy, while its parent used the session and
+// forked again: the copy is older than the session, and stays dead.
+Test(owner, an_older_childs_copy_stays_dead_after_a_later_fork) {
+  struct ts_owner o;
+  take(&o);
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
+  pid_t old = fork_child(&o, 0);
+  if (old == 0) {
+    wait_then_refused(&o, go[0]);
+  }
+  cr_assert_eq(ts_owner_begin(&o, 1), 1);  // the parent goes on
+  ts_owner_end(&o);
+  pid_t pid = fork_child(&o, 0);
+  if (pid == 0) {
+    _exit(0);
+  }
+  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  cr_assert_eq(child_status(old), 0, "the older copy was used");
+}
+
+// fork() without its handlers (_Fork, the system call itself): the child
+// must still know it is not the process holding the session.
+Test(owner, a_child_forked_without_handlers_is_not_the_holder) {
+  struct ts_owner o;
+  take(&o);
+  pid_t pid = (pid_t)syscall(SYS_fork);
+  cr_assert_geq(pid, 0);
   if (pid == 0) {
     _exit(ts_owner_begin(&o, 1) == 0 ? 0 : 1);
   }
   cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(ts_owner_begin(&o, 0), 1);
   ts_owner_end(&o);
-  pid = fork_child(&o, 1);
-  if (pid == 0) {
-    _exit(ts_owner_begin(&o, 1) == 0 ? 0 : 1);  // after the work: still not
-  }
-  cr_assert_eq(child_status(pid), 0);
-  cr_assert_eq(ts_owner_holder(&o), getpid());
 }
 
+// A child of fork() without handlers keeps a busy mark it does not own.
 Test(owner, a_busy_mark_copied_into_the_child_is_not_its_own) {
   struct ts_owner o = {0};
   cr_assert_eq(ts_owner_take(&o), 0);
-  pid_t pid = fork_child(&o, 1);
+  pid_t pid = (pid_t)syscall(SYS_fork);
+  cr_assert_geq(pid, 0);
   if (pid == 0) {
     ts_owner_end(&o);  // must not store the child as holder
     _exit(0);
@@ -161,13 +214,13 @@ Test(owner, released_by_its_holder_it_is_over_for_all) {
 Test(owner, release_by_another_process_changes_nothing) {
   struct ts_owner o;
   take(&o);
-  pid_t pid = fork_child(&o, 1);
+  pid_t pid = fork_child(&o, 0);
   if (pid == 0) {
-    ts_owner_release(&o);
+    ts_owner_release(&o);  // it never held it: the word stays unclaimed
     _exit(0);
   }
   cr_assert_eq(child_status(pid), 0);
-  cr_assert_eq(ts_owner_begin(&o, 0), 1);
+  cr_assert_eq(ts_owner_begin(&o, 1), 1);
   ts_owner_end(&o);
 }
 
