@@ -70,6 +70,7 @@ static void before_fork(void) {
 }
 
 static void after_fork_child(void) {
+  ts_owner_after_fork_child();
   ts_vfork_after_fork_child();
   ts_fdtable_after_fork_child();
   ts_resolver_after_fork_child();

@@ -69,6 +69,16 @@ __attribute__((constructor)) static void owner_init(void) {
     return;
   }
   self_cell = page;
+  ts_owner_after_fork_child();
+}
+
+// Filled here and after every fork with handlers, so that a vfork() child,
+// which writes to its parent's memory, never finds it empty and fills it with
+// its own ID; only the child of a fork without handlers finds it empty.
+void ts_owner_after_fork_child(void) {
+  if (self_cell != NULL) {
+    atomic_store_explicit(self_cell, getpid(), memory_order_relaxed);
+  }
 }
 
 static uint32_t self(void) {
@@ -107,6 +117,11 @@ static uint32_t slot_of(const struct ts_owner *o) {
 
 static uint32_t gen_known(const struct ts_owner *o) {
   return atomic_load_explicit(&o->gen, memory_order_relaxed);
+}
+
+// Atomic because fork()'s handler reads it without the connection's lock.
+static int is_dead(const struct ts_owner *o) {
+  return atomic_load_explicit(&o->dead, memory_order_relaxed);
 }
 
 // lower_hint records that word |i| is free.
@@ -178,7 +193,7 @@ int ts_owner_take(struct ts_owner *o) {
 }
 
 int ts_owner_begin(struct ts_owner *o, int claim) {
-  if (o->dead) {
+  if (is_dead(o)) {
     return 0;
   }
   uint32_t slot = slot_of(o);
@@ -237,7 +252,7 @@ pid_t ts_owner_holder(const struct ts_owner *o) {
 
 void ts_owner_release(struct ts_owner *o) {
   uint32_t slot = slot_of(o);
-  if (slot != 0 && !o->dead) {
+  if (slot != 0 && !is_dead(o)) {
     _Atomic uint64_t *word = word_at(slot);
     uint64_t w = atomic_load(word);
     uint32_t gen = gen_known(o);
@@ -247,14 +262,14 @@ void ts_owner_release(struct ts_owner *o) {
     }
   }
   o->busy = 0;
-  o->dead = 1;
+  atomic_store_explicit(&o->dead, 1, memory_order_relaxed);
 }
 
 void ts_owner_fork_begins(void) { forks++; }
 
 void ts_owner_before_fork(struct ts_owner *o) {
   uint32_t slot = slot_of(o);
-  if (slot == 0 || o->dead) {
+  if (slot == 0 || is_dead(o)) {
     return;
   }
   _Atomic uint64_t *word = word_at(slot);
@@ -279,6 +294,6 @@ void ts_owner_forked(struct ts_owner *o) {
   o->busy = 0;
   if (slot_of(o) != 0 &&
       (o->fork_seq != forks || o->fork_gen != gen_known(o))) {
-    o->dead = 1;
+    atomic_store_explicit(&o->dead, 1, memory_order_relaxed);
   }
 }

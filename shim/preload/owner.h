@@ -37,7 +37,7 @@ struct ts_owner {
   _Atomic uint32_t slot;  // 1 + the word's index in the pool; 0: none yet
   _Atomic uint32_t gen;   // the word's generation this copy knows
   int busy;               // this process marked the word busy
-  int dead;               // this copy can never be used (above)
+  _Atomic int dead;       // this copy can never be used (above)
   uint32_t fork_seq;      // the fork that left the word unclaimed at...
   uint32_t fork_gen;      // ...this generation (ts_owner_before_fork)
 };
@@ -70,5 +70,8 @@ void ts_owner_release(struct ts_owner *o);
 void ts_owner_fork_begins(void);
 void ts_owner_before_fork(struct ts_owner *o);
 void ts_owner_forked(struct ts_owner *o);
+
+// ts_owner_after_fork_child records, in a child of fork(), its process ID.
+void ts_owner_after_fork_child(void);
 
 #endif  // TLSSHIM_OWNER_H

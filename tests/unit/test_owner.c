@@ -20,6 +20,7 @@ static pid_t fork_child(struct ts_owner *o, int busy_elsewhere) {
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
+    ts_owner_after_fork_child();
     ts_owner_forked(o);
   }
   return pid;
