@@ -127,6 +127,19 @@ Test(owner, closing_without_claiming_leaves_it_unclaimed) {
   ts_owner_end(&o);
 }
 
+// fork_again_then_try forks once more (which leaves the session unclaimed
+// again), then lets |waiting|, a child in wait_then_refused on |go|, try the
+// session. Returns |waiting|'s status: 0 when it was refused.
+static int fork_again_then_try(struct ts_owner *o, pid_t waiting, int go) {
+  pid_t pid = fork_child(o, 0);
+  if (pid == 0) {
+    _exit(0);
+  }
+  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(write(go, "x", 1), 1);
+  return child_status(waiting);
+}
+
 // Another thread was working on the session as fork() was called: the
 // child's copy of it is a snapshot from the middle of that work, and must
 // never be used, not even once the parent has left the session unclaimed at
@@ -145,13 +158,8 @@ Test(owner, busy_at_the_fork_the_childs_copy_is_dead_for_good) {
     wait_then_refused(&o, go[0]);
   }
   ts_owner_end(&o);
-  pid_t pid = fork_child(&o, 0);  // unclaimed now
-  if (pid == 0) {
-    _exit(0);
-  }
-  cr_assert_eq(child_status(pid), 0);
-  cr_assert_eq(write(go[1], "x", 1), 1);
-  cr_assert_eq(child_status(torn), 0, "the torn copy was used");
+  cr_assert_eq(fork_again_then_try(&o, torn, go[1]), 0,
+               "the torn copy was used");
 }
 
 // A child that never used its copy, while its parent used the session and
@@ -167,13 +175,8 @@ Test(owner, an_older_childs_copy_stays_dead_after_a_later_fork) {
   }
   cr_assert_eq(ts_owner_begin(&o, 1), 1);  // the parent goes on
   ts_owner_end(&o);
-  pid_t pid = fork_child(&o, 0);
-  if (pid == 0) {
-    _exit(0);
-  }
-  cr_assert_eq(child_status(pid), 0);
-  cr_assert_eq(write(go[1], "x", 1), 1);
-  cr_assert_eq(child_status(old), 0, "the older copy was used");
+  cr_assert_eq(fork_again_then_try(&o, old, go[1]), 0,
+               "the older copy was used");
 }
 
 // fork() without its handlers (_Fork, the system call itself): the child
