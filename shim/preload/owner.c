@@ -7,6 +7,13 @@
 // agree on each word without a lock. A copy of a session can use it only
 // while the word's generation is the one the copy knows; taking an unclaimed
 // word and freeing one both leave every other copy behind.
+//
+// Next to each word, the processes that have a copy of it while it is
+// unclaimed: the forking process, and a mark for each child it is forking,
+// which the child replaces with its own ID as it starts. An unclaimed word is
+// freed when the last of them ends its copy, or by a later session's start
+// once none of them is alive (a fork-per-connection server's child that forks
+// a helper, after which both call _exit).
 #include "owner.h"
 
 #include <errno.h>
@@ -32,10 +39,18 @@
 #define BUSY 0x80000000u
 #define UNCLAIMED 0x40000000u  // above any process ID (at most 2^22)
 
+// Copies of an unclaimed word a word's line has room to list; a word with
+// more is never freed by the sweep, only by a holder's release.
+#define COPIES 13
+#define CHILD_OF 0x80000000u  // in copies[]: a child of this process, to come
+
 struct word {
   _Atomic uint64_t w;
-  char pad[56];
+  _Atomic uint32_t copies[COPIES];  // process IDs, CHILD_OF marks, 0 (none)
+  _Atomic uint32_t overflow;        // a copy did not fit in copies[]
 };
+
+_Static_assert(sizeof(struct word) == 64, "a word has a cache line");
 
 struct pool {
   _Atomic uint32_t hint;   // no free word below it, as far as anyone knows
@@ -131,19 +146,85 @@ static void lower_hint(uint32_t i) {
   }
 }
 
-// free_if_dead frees word |i| if a process that no longer exists holds it.
-static void free_if_dead(uint32_t i) {
-  uint64_t w = atomic_load(&pool->words[i].w);
-  uint32_t holder = state_of(w) & ~BUSY;
-  if (holder == 0 || holder >= UNCLAIMED || holder == self()) {
-    return;
+static int is_gone(uint32_t pid) {
+  if (pid == self()) {
+    return 0;
   }
   int saved_errno = errno;
-  int dead = kill((pid_t)holder, 0) < 0 && errno == ESRCH;
+  int gone = kill((pid_t)pid, 0) < 0 && errno == ESRCH;
   errno = saved_errno;
-  if (dead && atomic_compare_exchange_strong(&pool->words[i].w, &w,
-                                             word_of(gen_of(w), 0))) {
+  return gone;
+}
+
+// Who has a copy of an unclaimed word. Taking or claiming a word starts its
+// list afresh: every other copy is dead from then on.
+static void copies_clear(struct word *word) {
+  for (int i = 0; i < COPIES; i++) {
+    atomic_store(&word->copies[i], 0);
+  }
+  atomic_store(&word->overflow, 0);
+}
+
+static int copies_replace(struct word *word, uint32_t from, uint32_t to) {
+  for (int i = 0; i < COPIES; i++) {
+    uint32_t expected = from;
+    if (atomic_compare_exchange_strong(&word->copies[i], &expected, to)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void copies_add(struct word *word, uint32_t entry) {
+  if (!copies_replace(word, 0, entry)) {
+    atomic_store(&word->overflow, 1);
+  }
+}
+
+static int copies_has(struct word *word, uint32_t entry) {
+  for (int i = 0; i < COPIES; i++) {
+    if (atomic_load(&word->copies[i]) == entry) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// copies_all_gone tells whether no process can have a copy of the word any
+// more: none listed is alive, and none went unlisted. A child still to come
+// counts as alive while the process forking it is.
+static int copies_all_gone(struct word *word) {
+  if (atomic_load(&word->overflow)) {
+    return 0;
+  }
+  for (int i = 0; i < COPIES; i++) {
+    uint32_t entry = atomic_load(&word->copies[i]);
+    if (entry != 0 && !is_gone(entry & ~CHILD_OF)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// free_word frees word |i| if it is still |w|.
+static void free_word(uint32_t i, uint64_t w) {
+  if (atomic_compare_exchange_strong(&pool->words[i].w, &w,
+                                     word_of(gen_of(w), 0))) {
     lower_hint(i);
+  }
+}
+
+// free_if_dead frees word |i| if no process that could use it is alive: its
+// holder has died, or, unclaimed, every process with a copy has.
+static void free_if_dead(uint32_t i) {
+  struct word *word = &pool->words[i];
+  uint64_t w = atomic_load(&word->w);
+  uint32_t state = state_of(w);
+  if (state == 0) {
+    return;
+  }
+  if (state == UNCLAIMED ? copies_all_gone(word) : is_gone(state & ~BUSY)) {
+    free_word(i, w);
   }
 }
 
@@ -164,6 +245,7 @@ static int try_take(struct ts_owner *o) {
         while (i + 1 > top &&
                !atomic_compare_exchange_weak(&pool->top, &top, i + 1)) {
         }
+        copies_clear(&pool->words[i]);
         atomic_store_explicit(&o->gen, gen, memory_order_relaxed);
         atomic_store_explicit(&o->slot, i + 1, memory_order_relaxed);
         o->busy = 1;
@@ -221,6 +303,9 @@ int ts_owner_begin(struct ts_owner *o, int claim) {
       return 0;
     }
     if (atomic_compare_exchange_weak(word, &w, next)) {
+      if (state == UNCLAIMED) {
+        copies_clear(&pool->words[slot - 1]);
+      }
       atomic_store_explicit(&o->gen, gen_of(next), memory_order_relaxed);
       o->busy = 1;
       return 1;
@@ -253,12 +338,17 @@ pid_t ts_owner_holder(const struct ts_owner *o) {
 void ts_owner_release(struct ts_owner *o) {
   uint32_t slot = slot_of(o);
   if (slot != 0 && !is_dead(o)) {
-    _Atomic uint64_t *word = word_at(slot);
-    uint64_t w = atomic_load(word);
-    uint32_t gen = gen_known(o);
-    if (gen_of(w) == gen && (state_of(w) & ~BUSY) == self() &&
-        atomic_compare_exchange_strong(word, &w, word_of(gen, 0))) {
-      lower_hint(slot - 1);
+    struct word *word = &pool->words[slot - 1];
+    uint64_t w = atomic_load(&word->w);
+    if (gen_of(w) == gen_known(o)) {
+      if ((state_of(w) & ~BUSY) == self()) {
+        free_word(slot - 1, w);
+      } else if (state_of(w) == UNCLAIMED) {
+        (void)copies_replace(word, self(), 0);
+        if (copies_all_gone(word)) {
+          free_word(slot - 1, w);  // this was the last copy
+        }
+      }
     }
   }
   o->busy = 0;
@@ -272,28 +362,47 @@ void ts_owner_before_fork(struct ts_owner *o) {
   if (slot == 0 || is_dead(o)) {
     return;
   }
-  _Atomic uint64_t *word = word_at(slot);
-  uint64_t w = atomic_load(word);
+  struct word *word = &pool->words[slot - 1];
+  uint64_t w = atomic_load(&word->w);
   uint32_t gen = gen_known(o);
-  if (gen_of(w) != gen) {
-    return;
+  uint32_t me = self();
+  if (gen_of(w) != gen || (state_of(w) != me && state_of(w) != UNCLAIMED) ||
+      (o->fork_seq == forks && o->fork_gen == gen)) {
+    return;  // not this process's to pass on, or done for another descriptor
   }
+  // Listed before the word is unclaimed, so that no sweep finds it unclaimed
+  // with nobody alive to use it.
+  if (!copies_has(word, me)) {
+    copies_add(word, me);
+  }
+  copies_add(word, me | CHILD_OF);
   // Busy in another thread: the word stays with it, and the child's copy,
   // not marked below, is dead.
-  if (state_of(w) == self() &&
-      !atomic_compare_exchange_strong(word, &w, word_of(gen, UNCLAIMED))) {
+  if (state_of(w) == me &&
+      !atomic_compare_exchange_strong(&word->w, &w, word_of(gen, UNCLAIMED))) {
+    (void)copies_replace(word, me | CHILD_OF, 0);
     return;
   }
-  if (state_of(w) == self() || state_of(w) == UNCLAIMED) {
-    o->fork_seq = forks;
-    o->fork_gen = gen;
-  }
+  o->fork_seq = forks;
+  o->fork_gen = gen;
+  o->fork_parent = me;
 }
 
 void ts_owner_forked(struct ts_owner *o) {
   o->busy = 0;
-  if (slot_of(o) != 0 &&
-      (o->fork_seq != forks || o->fork_gen != gen_known(o))) {
+  uint32_t slot = slot_of(o);
+  if (slot == 0) {
+    return;
+  }
+  if (o->fork_seq != forks || o->fork_gen != gen_known(o)) {
     atomic_store_explicit(&o->dead, 1, memory_order_relaxed);
+    return;
+  }
+  if (o->fork_parent != 0) {  // once, however many descriptors share it
+    struct word *word = &pool->words[slot - 1];
+    if (!copies_replace(word, o->fork_parent | CHILD_OF, self())) {
+      copies_add(word, self());
+    }
+    o->fork_parent = 0;
   }
 }

@@ -23,10 +23,10 @@
 //   (conn.c), and it never sends close_notify on it.
 //
 // A session's word lives in a pool that every process forked after the pool
-// was made shares. The holder frees it when it ends the session; a word
-// whose holder died without doing so is freed by a later session's start.
-// A word nobody claimed again after a fork, and whose users all ended
-// without closing, stays taken (64 bytes) until the family of processes ends.
+// was made shares. The holder frees it when it ends the session; a word left
+// unclaimed by a fork is freed when the last process with a copy ends it. A
+// word whose holder, or every process with a copy, died without ending it is
+// freed by a later session's start.
 #ifndef TLSSHIM_OWNER_H
 #define TLSSHIM_OWNER_H
 
@@ -40,6 +40,7 @@ struct ts_owner {
   _Atomic int dead;       // this copy can never be used (above)
   uint32_t fork_seq;      // the fork that left the word unclaimed at...
   uint32_t fork_gen;      // ...this generation (ts_owner_before_fork)
+  uint32_t fork_parent;   // the process that forked, until the child is listed
 };
 
 // ts_owner_take gives |o| a word held by this process, marked busy until

@@ -26,11 +26,20 @@ static pid_t fork_child(struct ts_owner *o, int busy_elsewhere) {
   return pid;
 }
 
+// wait_go is a child's wait for its parent's word on the pipe |go|. The
+// child gives up its own copy of the writing end first, so that a parent that
+// failed and ended does not leave it waiting for ever (holding the test's
+// output open). Returns 1 once the word came.
+static int wait_go(int go[2]) {
+  char c;
+  close(go[1]);
+  return read(go[0], &c, 1) == 1;
+}
+
 // wait_then_refused is a child's part: it waits for the parent's word on
 // |go|, then exits 0 if it may not use the session.
-static void wait_then_refused(struct ts_owner *o, int go) {
-  char c;
-  _exit(read(go, &c, 1) == 1 && ts_owner_begin(o, 1) == 0 ? 0 : 1);
+static void wait_then_refused(struct ts_owner *o, int go[2]) {
+  _exit(wait_go(go) && ts_owner_begin(o, 1) == 0 ? 0 : 1);
 }
 
 static int child_status(pid_t pid) {
@@ -91,9 +100,7 @@ static int parent_uses_first(struct ts_owner *o, int release) {
   cr_assert_eq(pipe(go), 0);
   pid_t pid = fork_child(o, 0);
   if (pid == 0) {
-    char c;
-    _exit(read(go[0], &c, 1) == 1 && ts_owner_begin(o, 1) == 0 &&
-                  ts_owner_holder(o) == 0
+    _exit(wait_go(go) && ts_owner_begin(o, 1) == 0 && ts_owner_holder(o) == 0
               ? 0
               : 1);
   }
@@ -155,7 +162,7 @@ Test(owner, busy_at_the_fork_the_childs_copy_is_dead_for_good) {
   cr_assert_geq(torn, 0);
   if (torn == 0) {
     ts_owner_forked(&o);
-    wait_then_refused(&o, go[0]);
+    wait_then_refused(&o, go);
   }
   ts_owner_end(&o);
   cr_assert_eq(fork_again_then_try(&o, torn, go[1]), 0,
@@ -171,7 +178,7 @@ Test(owner, an_older_childs_copy_stays_dead_after_a_later_fork) {
   cr_assert_eq(pipe(go), 0);
   pid_t old = fork_child(&o, 0);
   if (old == 0) {
-    wait_then_refused(&o, go[0]);
+    wait_then_refused(&o, go);
   }
   cr_assert_eq(ts_owner_begin(&o, 1), 1);  // the parent goes on
   ts_owner_end(&o);
@@ -257,4 +264,126 @@ Test(owner, many_sessions_get_distinct_words) {
   struct ts_owner again;
   take(&again);
   cr_assert_eq(again.slot, first, "freed words are found again");
+}
+
+// next_slot tells which word the next session would get: the first free one.
+static uint32_t next_slot(void) {
+  struct ts_owner fresh;
+  take(&fresh);
+  uint32_t slot = fresh.slot;
+  ts_owner_release(&fresh);
+  return slot;
+}
+
+Test(owner, the_last_copy_to_end_frees_an_unclaimed_word) {
+  struct ts_owner o;
+  take(&o);
+  pid_t pid = fork_child(&o, 0);
+  if (pid == 0) {
+    ts_owner_release(&o);
+    _exit(0);
+  }
+  cr_assert_eq(child_status(pid), 0);
+  ts_owner_release(&o);
+  cr_assert_eq(next_slot(), o.slot);
+}
+
+// A fork-per-connection server's parent closes its copy at once, often
+// before the child has even started: the child must still get the session.
+Test(owner, the_parent_may_let_go_before_its_child_starts) {
+  struct ts_owner o;
+  take(&o);
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
+  ts_owner_fork_begins();
+  ts_owner_before_fork(&o);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    if (!wait_go(go)) {
+      _exit(2);
+    }
+    ts_owner_after_fork_child();
+    ts_owner_forked(&o);
+    _exit(ts_owner_begin(&o, 1) == 1 ? 0 : 1);
+  }
+  ts_owner_release(&o);
+  cr_assert_neq(next_slot(), o.slot, "freed while the child was to come");
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  cr_assert_eq(child_status(pid), 0, "the child was refused");
+}
+
+// A child that forks a helper, after which both call _exit: nobody ends the
+// unclaimed session, and a later session's start must free its word.
+Test(owner, copies_that_end_without_closing_are_swept) {
+  struct ts_owner o;
+  take(&o);
+  int go[2];
+  cr_assert_eq(pipe(go), 0);
+  pid_t pid = fork_child(&o, 0);
+  if (pid == 0) {
+    if (!wait_go(go)) {
+      _exit(2);
+    }
+    pid_t helper = fork_child(&o, 0);
+    if (helper == 0) {
+      _exit(0);
+    }
+    _exit(waitpid(helper, NULL, 0) == helper ? 0 : 1);
+  }
+  ts_owner_release(&o);  // while the child lives: the word stays
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(next_slot(), o.slot, "the word was not swept");
+}
+
+// The same, connection after connection, as a server would: the pool must
+// not grow with the connections served.
+Test(owner, a_fork_per_connection_server_does_not_fill_the_pool) {
+  for (int i = 0; i < 300; i++) {
+    struct ts_owner o;
+    take(&o);
+    pid_t pid = fork_child(&o, 0);
+    if (pid == 0) {
+      pid_t helper = fork_child(&o, 0);
+      if (helper == 0) {
+        _exit(0);
+      }
+      _exit(waitpid(helper, NULL, 0) == helper ? 0 : 1);
+    }
+    ts_owner_release(&o);
+    cr_assert_eq(child_status(pid), 0);
+  }
+  cr_assert_lt(next_slot(), 16, "the pool grows with every connection");
+}
+
+// A parent that lets go of its copy only after its child took the session
+// is no longer among those who can use it, though it lives on: once the
+// child and its own helper are gone, the word must be freed.
+Test(owner, a_copy_left_behind_does_not_keep_the_word) {
+  struct ts_owner o;
+  take(&o);
+  int taken[2], go[2];
+  cr_assert_eq(pipe(taken), 0);
+  cr_assert_eq(pipe(go), 0);
+  pid_t pid = fork_child(&o, 0);
+  if (pid == 0) {
+    int ok = ts_owner_begin(&o, 1) == 1;
+    ts_owner_end(&o);
+    if (write(taken[1], "x", 1) != 1 || !wait_go(go)) {
+      _exit(2);
+    }
+    pid_t helper = fork_child(&o, 0);
+    if (helper == 0) {
+      _exit(0);
+    }
+    _exit(ok && waitpid(helper, NULL, 0) == helper ? 0 : 1);
+  }
+  char c;
+  close(taken[1]);  // a child that ended early ends this read too
+  cr_assert_eq(read(taken[0], &c, 1), 1);
+  ts_owner_release(&o);  // the child holds it now: nothing to change
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  cr_assert_eq(child_status(pid), 0);
+  cr_assert_eq(next_slot(), o.slot, "the word was not swept");
 }
