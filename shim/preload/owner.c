@@ -157,12 +157,14 @@ static int is_gone(uint32_t pid) {
 }
 
 // Who has a copy of an unclaimed word. Taking or claiming a word starts its
-// list afresh: every other copy is dead from then on.
+// list afresh: every other copy is dead from then on. The stores are relaxed:
+// an entry only ever keeps a word from being freed, and this runs at every
+// session's start.
 static void copies_clear(struct word *word) {
   for (int i = 0; i < COPIES; i++) {
-    atomic_store(&word->copies[i], 0);
+    atomic_store_explicit(&word->copies[i], 0, memory_order_relaxed);
   }
-  atomic_store(&word->overflow, 0);
+  atomic_store_explicit(&word->overflow, 0, memory_order_relaxed);
 }
 
 static int copies_replace(struct word *word, uint32_t from, uint32_t to) {
