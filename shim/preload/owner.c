@@ -177,10 +177,21 @@ static int copies_replace(struct word *word, uint32_t from, uint32_t to) {
   return 0;
 }
 
+// copies_add lists |entry|, in the place of a process that has died if the
+// list is full: a process that forks a child per connection while it holds
+// a session of its own would otherwise fill it within 13 forks.
 static void copies_add(struct word *word, uint32_t entry) {
-  if (!copies_replace(word, 0, entry)) {
-    atomic_store(&word->overflow, 1);
+  if (copies_replace(word, 0, entry)) {
+    return;
   }
+  for (int i = 0; i < COPIES; i++) {
+    uint32_t old = atomic_load(&word->copies[i]);
+    if (old != 0 && is_gone(old & ~CHILD_OF) &&
+        atomic_compare_exchange_strong(&word->copies[i], &old, entry)) {
+      return;
+    }
+  }
+  atomic_store(&word->overflow, 1);
 }
 
 static int copies_has(struct word *word, uint32_t entry) {

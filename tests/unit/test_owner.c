@@ -387,3 +387,19 @@ Test(owner, a_copy_left_behind_does_not_keep_the_word) {
   cr_assert_eq(child_status(pid), 0);
   cr_assert_eq(next_slot(), o.slot, "the word was not swept");
 }
+
+// A process that forks a child per connection while it holds a session of
+// its own: the children that have ended make room in the list for the next.
+Test(owner, children_that_ended_make_room_for_the_next) {
+  struct ts_owner o;
+  take(&o);
+  for (int i = 0; i < 40; i++) {
+    pid_t pid = fork_child(&o, 0);
+    if (pid == 0) {
+      _exit(0);
+    }
+    cr_assert_eq(child_status(pid), 0);
+  }
+  ts_owner_release(&o);  // never claimed since the first fork
+  cr_assert_eq(next_slot(), o.slot, "the list overflowed");
+}
