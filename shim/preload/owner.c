@@ -186,7 +186,7 @@ static void copies_add(struct word *word, uint32_t entry) {
   }
   for (int i = 0; i < COPIES; i++) {
     uint32_t old = atomic_load(&word->copies[i]);
-    if (old != 0 && is_gone(old & ~CHILD_OF) &&
+    if (old != 0 && !(old & CHILD_OF) && is_gone(old) &&
         atomic_compare_exchange_strong(&word->copies[i], &old, entry)) {
       return;
     }
@@ -205,18 +205,24 @@ static int copies_has(struct word *word, uint32_t entry) {
 
 // copies_all_gone tells whether no process can have a copy of the word any
 // more: none listed is alive, and none went unlisted. A child still to come
-// counts as alive while the process forking it is.
+// counts as alive even once the process that forked it has died (a daemon's
+// parent exits at once): the child exists before it can list itself. So a
+// fork that failed, or a child killed before its handler ran, keeps the word.
 static int copies_all_gone(struct word *word) {
-  if (atomic_load(&word->overflow)) {
-    return 0;
-  }
+  uint32_t seen[COPIES];
   for (int i = 0; i < COPIES; i++) {
-    uint32_t entry = atomic_load(&word->copies[i]);
-    if (entry != 0 && !is_gone(entry & ~CHILD_OF)) {
+    seen[i] = atomic_load(&word->copies[i]);
+    if (seen[i] != 0 && ((seen[i] & CHILD_OF) || !is_gone(seen[i]))) {
       return 0;
     }
   }
-  return 1;
+  // An entry added meanwhile, in a place already read, is seen again here.
+  for (int i = 0; i < COPIES; i++) {
+    if (atomic_load(&word->copies[i]) != seen[i]) {
+      return 0;
+    }
+  }
+  return !atomic_load(&word->overflow);
 }
 
 // free_word frees word |i| if it is still |w|.
@@ -414,7 +420,12 @@ void ts_owner_forked(struct ts_owner *o) {
   if (o->fork_parent != 0) {  // once, however many descriptors share it
     struct word *word = &pool->words[slot - 1];
     if (!copies_replace(word, o->fork_parent | CHILD_OF, self())) {
-      copies_add(word, self());
+      // The mark did not fit, or a claim has cleared the list since: then
+      // this copy is already behind, and nothing is listed.
+      uint64_t w = atomic_load(&word->w);
+      if (gen_of(w) == gen_known(o) && state_of(w) == UNCLAIMED) {
+        copies_add(word, self());
+      }
     }
     o->fork_parent = 0;
   }

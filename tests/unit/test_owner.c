@@ -332,6 +332,7 @@ Test(owner, copies_that_end_without_closing_are_swept) {
     _exit(waitpid(helper, NULL, 0) == helper ? 0 : 1);
   }
   ts_owner_release(&o);  // while the child lives: the word stays
+  cr_assert_neq(next_slot(), o.slot, "freed while the child lives");
   cr_assert_eq(write(go[1], "x", 1), 1);
   cr_assert_eq(child_status(pid), 0);
   cr_assert_eq(next_slot(), o.slot, "the word was not swept");
@@ -402,4 +403,41 @@ Test(owner, children_that_ended_make_room_for_the_next) {
   }
   ts_owner_release(&o);  // never claimed since the first fork
   cr_assert_eq(next_slot(), o.slot, "the list overflowed");
+}
+
+// A daemon's start: the process that forks exits at once, and is reaped,
+// before its child has listed itself. A session's start meanwhile must not
+// take the child's session away.
+Test(owner, a_child_outlives_the_parent_that_forked_it) {
+  struct ts_owner unused;
+  take(&unused);  // the pool exists before the fork, so it is shared
+  int go[2], result[2];
+  cr_assert_eq(pipe(go), 0);
+  cr_assert_eq(pipe(result), 0);
+  struct ts_owner o;
+  pid_t parent = fork();
+  cr_assert_geq(parent, 0);
+  if (parent == 0) {
+    take(&o);
+    ts_owner_fork_begins();
+    ts_owner_before_fork(&o);
+    pid_t child = fork();
+    if (child == 0) {
+      if (!wait_go(go)) {
+        _exit(2);
+      }
+      ts_owner_after_fork_child();
+      ts_owner_forked(&o);
+      char ok = ts_owner_begin(&o, 1) == 1 ? 'y' : 'n';
+      _exit(write(result[1], &ok, 1) == 1 ? 0 : 1);
+    }
+    _exit(child > 0 ? 0 : 1);
+  }
+  cr_assert_eq(child_status(parent), 0);
+  close(result[1]);
+  next_slot();  // sweeps the pool, child's word included
+  cr_assert_eq(write(go[1], "x", 1), 1);
+  char ok = 0;
+  cr_assert_eq(read(result[0], &ok, 1), 1);
+  cr_assert_eq(ok, 'y', "the child was refused its session");
 }
