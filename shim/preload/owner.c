@@ -40,7 +40,7 @@
 #define UNCLAIMED 0x40000000u  // above any process ID (at most 2^22)
 
 // Copies of an unclaimed word a word's line has room to list; a word with
-// more is never freed by the sweep, only by a holder's release.
+// more alive at once is never freed by the sweep, only by a holder's release.
 #define COPIES 13
 #define CHILD_OF 0x80000000u  // in copies[]: a child of this process, to come
 
@@ -122,9 +122,10 @@ static uint32_t gen_of(uint64_t w) { return (uint32_t)(w >> 32); }
 
 static uint32_t state_of(uint64_t w) { return (uint32_t)w; }
 
-static _Atomic uint64_t *word_at(uint32_t slot) {
-  return &pool->words[slot - 1].w;
-}
+// A copy knows its word by slot, 1 + its index in the pool.
+static struct word *line_at(uint32_t slot) { return &pool->words[slot - 1]; }
+
+static _Atomic uint64_t *word_at(uint32_t slot) { return &line_at(slot)->w; }
 
 static uint32_t slot_of(const struct ts_owner *o) {
   return atomic_load_explicit(&o->slot, memory_order_relaxed);
@@ -323,7 +324,7 @@ int ts_owner_begin(struct ts_owner *o, int claim) {
     }
     if (atomic_compare_exchange_weak(word, &w, next)) {
       if (state == UNCLAIMED) {
-        copies_clear(&pool->words[slot - 1]);
+        copies_clear(line_at(slot));
       }
       atomic_store_explicit(&o->gen, gen_of(next), memory_order_relaxed);
       o->busy = 1;
@@ -357,7 +358,7 @@ pid_t ts_owner_holder(const struct ts_owner *o) {
 void ts_owner_release(struct ts_owner *o) {
   uint32_t slot = slot_of(o);
   if (slot != 0 && !is_dead(o)) {
-    struct word *word = &pool->words[slot - 1];
+    struct word *word = line_at(slot);
     uint64_t w = atomic_load(&word->w);
     if (gen_of(w) == gen_known(o)) {
       if ((state_of(w) & ~BUSY) == self()) {
@@ -381,7 +382,7 @@ void ts_owner_before_fork(struct ts_owner *o) {
   if (slot == 0 || is_dead(o)) {
     return;
   }
-  struct word *word = &pool->words[slot - 1];
+  struct word *word = line_at(slot);
   uint64_t w = atomic_load(&word->w);
   uint32_t gen = gen_known(o);
   uint32_t me = self();
@@ -418,7 +419,7 @@ void ts_owner_forked(struct ts_owner *o) {
     return;
   }
   if (o->fork_parent != 0) {  // once, however many descriptors share it
-    struct word *word = &pool->words[slot - 1];
+    struct word *word = line_at(slot);
     if (!copies_replace(word, o->fork_parent | CHILD_OF, self())) {
       // The mark did not fit, or a claim has cleared the list since: then
       // this copy is already behind, and nothing is listed.
