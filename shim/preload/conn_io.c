@@ -29,6 +29,7 @@ struct deadline {
   int64_t at_ms;  // CLOCK_MONOTONIC; meaningful when |set|
   int set;
   int from_socket;  // the program set SO_RCVTIMEO / SO_SNDTIMEO
+  int read;         // wait_for_more has filled it in
 };
 
 static int64_t now_ms(void) {
@@ -132,6 +133,29 @@ static int wait_on(struct ts_conn *conn, int fd, short events,
   return w;
 }
 
+// wait_for_more is the wait of a blocking read or write between rounds: for
+// |events| on |fd|, until the deadline from the socket's |timeout_opt|
+// (SO_RCVTIMEO or SO_SNDTIMEO), read at the first wait. Returns 0 to go
+// round again, else what the call returns: the |done| bytes it has moved,
+// if any, or the error (-EAGAIN for a timeout, as the kernel reports one).
+static ssize_t wait_for_more(struct ts_conn *conn, int fd, short events,
+                             int timeout_opt, struct deadline *dl,
+                             size_t done) {
+  if (!dl->read) {
+    deadline_from_timeout(dl, fd, timeout_opt, 0);
+    dl->read = 1;
+  }
+  ts_conn_touch(conn);  // what this round did counts before we wait
+  int w = wait_on(conn, fd, events, dl);
+  if (w == 0) {
+    return 0;
+  }
+  if (done > 0) {
+    return (ssize_t)done;
+  }
+  return w == -ETIMEDOUT ? -EAGAIN : w;
+}
+
 static short want_events(const struct ts_conn *conn) {
   short events = conn->want == TS_IO_WANT_READ ? POLLIN : POLLOUT;
   if (conn->tls != NULL && conn->engine->has_output(conn->tls)) {
@@ -203,8 +227,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   int peek = (flags & MSG_PEEK) != 0;
   int waitall = (flags & MSG_WAITALL) != 0 && !peek;
   size_t got = 0;
-  struct deadline dl = {0, 0, 0};
-  int have_deadline = 0;
+  struct deadline dl = {0, 0, 0, 0};
   if (flags & MSG_OOB) {
     return -EINVAL;  // TLS has no out-of-band data; never read it in-band
   }
@@ -234,17 +257,9 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
     if (nonblock) {
       return -EAGAIN;
     }
-    if (!have_deadline) {
-      deadline_from_timeout(&dl, fd, SO_RCVTIMEO, 0);
-      have_deadline = 1;
-    }
-    ts_conn_touch(conn);  // what this round did counts before we wait
-    int w = wait_on(conn, fd, events, &dl);
-    if (w < 0) {
-      if (got > 0) {
-        return (ssize_t)got;
-      }
-      return w == -ETIMEDOUT ? -EAGAIN : w;
+    ssize_t w = wait_for_more(conn, fd, events, SO_RCVTIMEO, &dl, got);
+    if (w != 0) {
+      return w;
     }
   }
 }
@@ -280,8 +295,7 @@ static ssize_t send_once_locked(struct ts_conn *conn, int fd, const void *buf,
 ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
                      int flags) {
   size_t sent = 0;
-  struct deadline dl = {0, 0, 0};
-  int have_deadline = 0;
+  struct deadline dl = {0, 0, 0, 0};
   if (flags & MSG_OOB) {
     return -EOPNOTSUPP;  // urgent data would bypass TLS
   }
@@ -305,17 +319,9 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
     if (nonblock) {
       return sent > 0 ? (ssize_t)sent : -EAGAIN;
     }
-    if (!have_deadline) {
-      deadline_from_timeout(&dl, fd, SO_SNDTIMEO, 0);
-      have_deadline = 1;
-    }
-    ts_conn_touch(conn);  // what this round did counts before we wait
-    int w = wait_on(conn, fd, events, &dl);
-    if (w < 0) {
-      if (sent > 0) {
-        return (ssize_t)sent;
-      }
-      return w == -ETIMEDOUT ? -EAGAIN : w;
+    ssize_t w = wait_for_more(conn, fd, events, SO_SNDTIMEO, &dl, sent);
+    if (w != 0) {
+      return w;
     }
   }
   return (ssize_t)sent;
