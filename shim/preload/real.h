@@ -96,7 +96,18 @@
   X(int, aio_read64, (struct aiocb64 *))                                       \
   X(int, aio_write64, (struct aiocb64 *))                                      \
   X(int, lio_listio, (int, struct aiocb *const[], int, struct sigevent *))     \
-  X(int, lio_listio64, (int, struct aiocb64 *const[], int, struct sigevent *))
+  X(int, lio_listio64, (int, struct aiocb64 *const[], int, struct sigevent *)) \
+  X(int, setuid, (uid_t))                                                      \
+  X(int, seteuid, (uid_t))                                                     \
+  X(int, setreuid, (uid_t, uid_t))                                             \
+  X(int, setresuid, (uid_t, uid_t, uid_t))                                     \
+  X(int, setgid, (gid_t))                                                      \
+  X(int, setegid, (gid_t))                                                     \
+  X(int, setregid, (gid_t, gid_t))                                             \
+  X(int, setresgid, (gid_t, gid_t, gid_t))                                     \
+  X(int, setgroups, (size_t, const gid_t *))                                   \
+  X(int, initgroups, (const char *, gid_t))                                    \
+  X(int, chroot, (const char *))
 
 #define TS_REAL_MEMBER(ret, name, params) ret(*name) params;
 struct ts_real_table {

@@ -22,6 +22,16 @@ const struct ts_engine *ts_runtime_engine(void);
 // cannot be loaded.
 struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule);
 
+// ts_runtime_prepare loads the configuration, the engine and every rule's
+// TLS context now, once per process, when a configuration is named: the
+// process is about to give up what reading their files may need (its user,
+// its groups, its view of the file system).
+void ts_runtime_prepare(void);
+
+// ts_runtime_config_named says whether the process was started with a
+// configuration to load (TLSSHIM_CONFIG).
+int ts_runtime_config_named(void);
+
 // ts_runtime_after_fork_child re-creates the context table's lock in a
 // child process.
 void ts_runtime_after_fork_child(void);

@@ -54,6 +54,11 @@ static void load_config(void) {
   ts_log_debug("configuration %s loaded: %zu rules", path, config->num_rules);
 }
 
+int ts_runtime_config_named(void) {
+  remember_config_path();
+  return config_path[0] != '\0';
+}
+
 const struct ts_config *ts_runtime_config(void) {
   if (!atomic_load(&loaded) && ts_vfork_child()) {
     // Loading opens the log in the child's descriptor table but records

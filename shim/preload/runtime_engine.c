@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "log.h"
 #include "real.h"
 #include "runtime.h"
+#include "vfork.h"
 
 #define ENGINE_FILE "libtlsshim-engine.so"
 
@@ -116,6 +118,21 @@ struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule) {
   }
   pthread_mutex_unlock(&ctx_lock);
   return ctx;
+}
+
+void ts_runtime_prepare(void) {
+  static atomic_int prepared;
+  // A vfork child shares its parent's memory: what it loaded would name
+  // descriptors in its own table.
+  if (atomic_load(&prepared) || ts_vfork_child() ||
+      !ts_runtime_config_named()) {
+    return;
+  }
+  atomic_store(&prepared, 1);
+  const struct ts_config *config = ts_runtime_config();
+  for (size_t i = 0; config != NULL && i < config->num_rules; i++) {
+    (void)ts_runtime_ctx(&config->rules[i]);  // a failure is logged
+  }
 }
 
 void ts_runtime_after_fork_child(void) { pthread_mutex_init(&ctx_lock, NULL); }
