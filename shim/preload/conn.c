@@ -132,11 +132,7 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
   return conn;
 }
 
-// child_conn_get is ts_conn_get in a vfork child. The fd table is the
-// parent's, by the parent's descriptor numbers, so |fd| is matched by its
-// socket: a duplicate the child made of a connection's socket finds that
-// connection, and a number the child has given to another file finds none.
-static struct ts_conn *child_conn_get(int fd) {
+struct ts_conn *ts_conn_by_socket(int fd) {
   int saved_errno = errno;
   uint64_t cookie = socket_cookie(fd);
   errno = saved_errno;
@@ -160,7 +156,10 @@ static struct ts_conn *child_conn_get(int fd) {
 
 struct ts_conn *ts_conn_get(int fd) {
   if (ts_vfork_child()) {
-    return child_conn_get(fd);
+    // The fd table is the parent's, by the parent's descriptor numbers: a
+    // duplicate the child made of a connection's socket finds that
+    // connection, and a number the child has given to another file none.
+    return ts_conn_by_socket(fd);
   }
   return (struct ts_conn *)ts_fdtable_get(fd);
 }
@@ -364,16 +363,17 @@ static int step_handshake(struct ts_conn *conn, int fd) {
   }
 }
 
-// step_inherited decides what a socket received across exec is. The previous
-// program image's TLS state is gone. A server socket whose first waiting
-// byte starts a TLS handshake record (a ClientHello) was never used: it is
-// adopted. Anything else means a session was already under way, which no new
-// image can continue: it is failed rather than read as ciphertext or written
-// to in plaintext. A client socket cannot be told apart, so it is failed.
+// step_inherited decides what a socket received across exec, or from another
+// process in an SCM_RIGHTS message, is. The TLS state that went with it is
+// out of reach. A server socket whose first waiting byte starts a TLS
+// handshake record (a ClientHello) was never used: it is adopted. A record of
+// another TLS type means a session was already under way, which cannot be
+// continued here: it is failed rather than read as ciphertext or written to
+// in plaintext. A client socket cannot be told apart, so it is failed.
 static int step_inherited(struct ts_conn *conn, int fd) {
   static const char lost[] =
-      "connection inherited across exec with its TLS session already under "
-      "way; a new program image cannot continue it";
+      "connection inherited across exec, or received from another process, "
+      "with its TLS session already under way; it cannot be continued here";
   if (conn->role == TS_ROLE_CLIENT) {
     ts_conn_fail_locked(conn, fd, ECONNRESET, lost);
     return -conn->fail_errno;
@@ -384,11 +384,14 @@ static int step_inherited(struct ts_conn *conn, int fd) {
     conn->want = TS_IO_WANT_READ;
     return -EAGAIN;
   }
-  if (n == 1 && first != 0x16) {
+  // A record only a session under way sends: ChangeCipherSpec, an alert,
+  // application data (TLS 1.3 wraps every later record in the last).
+  if (n == 1 && (first == 0x14 || first == 0x15 || first == 0x17)) {
     ts_conn_fail_locked(conn, fd, ECONNRESET, lost);
     return -conn->fail_errno;
   }
-  // A ClientHello, or an end or error the handshake will report.
+  // A ClientHello; or an end, an error, or bytes no TLS peer sends (a
+  // plaintext client), which the handshake refuses with its own reason.
   conn->state = TS_CONN_HANDSHAKE;
   return 0;
 }

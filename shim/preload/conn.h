@@ -28,7 +28,7 @@ enum ts_conn_state {
   TS_CONN_HANDSHAKE = 1,   // TCP is up; the TLS handshake is not complete
   TS_CONN_OPEN = 2,        // verified; application data flows
   TS_CONN_FAILED = 3,      // dead: every operation returns -fail_errno
-  TS_CONN_INHERITED = 4,   // received across exec; decided on first use
+  TS_CONN_INHERITED = 4,   // received across exec or SCM_RIGHTS; see conn.c
 };
 
 struct ts_conn {
@@ -76,6 +76,11 @@ struct ts_conn *ts_conn_attach(int fd, enum ts_role role,
 // when |fd| carries none (the common, lock-free case). In a vfork child, it
 // is the connection whose socket |fd| is, whatever its number.
 struct ts_conn *ts_conn_get(int fd);
+
+// ts_conn_by_socket returns, with a new reference, the connection whose
+// socket |fd| is, under whichever descriptor number the table has it, or
+// NULL. It asks the kernel for |fd|'s SO_COOKIE: not for the hot path.
+struct ts_conn *ts_conn_by_socket(int fd);
 
 // ts_conn_put drops a reference taken by ts_conn_get or ts_conn_new; accepts
 // NULL.

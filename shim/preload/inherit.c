@@ -1,5 +1,7 @@
-// inherit.c — TCP connections a program receives already open across exec
-// (an inetd-style server gets its client on descriptors 0 and 1).
+// inherit.c — TCP connections a program receives already open: across exec
+// (an inetd-style server gets its client on descriptors 0 and 1), or from
+// another process in an SCM_RIGHTS message (a dispatcher that accepts and
+// hands each connection to a worker).
 //
 // The previous image's TLS state does not survive exec, so at start-up every
 // inherited, connected TCP socket on a covered port is recorded in the
@@ -7,11 +9,14 @@
 // (conn.c: step_inherited). A process with no such socket pays one
 // directory read and one getsockopt per open descriptor (without /proc, see
 // scan_numbers).
+#include "inherit.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -20,6 +25,8 @@
 #include "log.h"
 #include "policy.h"
 #include "real.h"
+#include "runtime.h"
+#include "vfork.h"
 
 // One connected TCP socket found by the scan.
 struct inherited {
@@ -147,9 +154,11 @@ static void adopt(const struct inherited *sock) {
     cut_off(sock->fd, sock->peer.ss_family);
     return;
   }
-  // The kernel socket may be non-blocking only because the previous image's
-  // tlsshim made it so; the program's own wish did not survive exec. Sockets
-  // handed over this way (inetd) are blocking, so that is the view adopted.
+  // The kernel socket may be non-blocking only because the tlsshim of the
+  // previous image, or of the process that sent it, made it so; the
+  // program's own wish did not travel with it. Sockets handed over this way
+  // (inetd) are blocking, so that is the view adopted until the program
+  // sets O_NONBLOCK itself.
   pthread_mutex_lock(&conn->lock);
   conn->app_nonblock = 0;
   pthread_mutex_unlock(&conn->lock);
@@ -254,4 +263,77 @@ __attribute__((constructor)) static void inherit_scan(void) {
     }
   }
   free(list.items);
+}
+
+// received_one adopts |fd|, just received, when it is a connected TCP
+// socket: as a further descriptor of a connection this process already
+// tracks (the same socket sent to itself), or as a new inherited one.
+static void received_one(int fd) {
+  struct inherited sock = {.fd = fd};
+  if (!is_connected_tcp(fd, &sock.peer, &sock.peer_len)) {
+    return;  // a listening socket's connections meet the accept hook
+  }
+  struct ts_conn *known = ts_conn_by_socket(fd);
+  if (known != NULL) {
+    if (!ts_fdtable_insert(fd, &known->entry)) {
+      ts_log_error("[%s]: cannot track received descriptor %d; cut off",
+                   known->label, fd);
+      cut_off(fd, sock.peer.ss_family);
+    }
+    ts_conn_put(known);
+    return;
+  }
+  adopt(&sock);
+}
+
+// for_each_passed_fd calls |fn| on each descriptor SCM_RIGHTS carries in
+// |msg|, keeping errno as it was.
+static void for_each_passed_fd(const struct msghdr *msg, void (*fn)(int fd)) {
+  if (msg == NULL || msg->msg_control == NULL ||
+      msg->msg_controllen < sizeof(struct cmsghdr) || ts_vfork_child() ||
+      !ts_runtime_config_named()) {
+    return;
+  }
+  int saved_errno = errno;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL;
+       c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+        c->cmsg_len < CMSG_LEN(0)) {
+      continue;
+    }
+    size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const unsigned char *data = CMSG_DATA(c);
+    for (size_t i = 0; i < n; i++) {
+      int fd;
+      memcpy(&fd, data + i * sizeof(int), sizeof(fd));
+      fn(fd);
+    }
+  }
+  errno = saved_errno;
+}
+
+void ts_inherit_received(const struct msghdr *msg) {
+  for_each_passed_fd(msg, received_one);
+}
+
+// sent_one warns when |fd| leaves with a TLS session already begun here.
+static void sent_one(int fd) {
+  struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&conn->lock);
+  int begun = conn->tls != NULL;
+  pthread_mutex_unlock(&conn->lock);
+  if (begun) {
+    ts_log_warn(
+        "%s: descriptor %d sent to another process with its TLS session "
+        "begun here; the receiver cannot continue it",
+        conn->label, fd);
+  }
+  ts_conn_put(conn);
+}
+
+void ts_inherit_sent(const struct msghdr *msg) {
+  for_each_passed_fd(msg, sent_one);
 }

@@ -28,4 +28,4 @@ with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20) as ra
         # cannot continue.
         sys.exit(0 if rest == b"" else 1)
 PY
-assert_log "connection inherited across exec with its TLS session already under way"
+assert_log "connection inherited across exec, or received from another process, with its TLS session already under way"

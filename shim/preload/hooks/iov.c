@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <time.h>
 
+#include "../inherit.h"
 #include "hook.h"
 
 // Gathering stops at this many bytes; a blocking write of more goes on with
@@ -131,7 +132,11 @@ TS_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt) {
 TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   struct ts_conn *conn = (flags & MSG_ERRQUEUE) != 0 ? NULL : ts_conn_get(fd);
   if (conn == NULL) {
-    return TS_REAL(recvmsg)(fd, msg, flags);
+    ssize_t r = TS_REAL(recvmsg)(fd, msg, flags);
+    if (r >= 0 && msg->msg_controllen > 0) {
+      ts_inherit_received(msg);  // descriptors sent by another process
+    }
+    return r;
   }
   ssize_t r =
       msg->msg_iovlen > IOV_MAX
@@ -151,6 +156,9 @@ TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
+    if (msg != NULL && msg->msg_controllen > 0) {
+      ts_inherit_sent(msg);  // descriptors sent to another process
+    }
     return TS_REAL(sendmsg)(fd, msg, flags);
   }
   ssize_t r =
@@ -202,7 +210,13 @@ TS_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
                        int flags, struct timespec *timeout) {
   struct ts_conn *conn = (flags & MSG_ERRQUEUE) != 0 ? NULL : ts_conn_get(fd);
   if (conn == NULL) {
-    return TS_REAL(recvmmsg)(fd, msgs, vlen, flags, timeout);
+    int n = TS_REAL(recvmmsg)(fd, msgs, vlen, flags, timeout);
+    for (int i = 0; i < n; i++) {
+      if (msgs[i].msg_hdr.msg_controllen > 0) {
+        ts_inherit_received(&msgs[i].msg_hdr);
+      }
+    }
+    return n;
   }
   if (timeout != NULL && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
                           timeout->tv_nsec >= 1000000000L)) {
