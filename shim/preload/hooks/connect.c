@@ -87,6 +87,27 @@ TS_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len) {
   }
 }
 
+int ts_hook_fastopen_connect(int fd, const struct sockaddr *addr,
+                             socklen_t len) {
+  const struct ts_rule *rule = NULL;
+  char verify_name[256];
+  switch (ts_policy_client(fd, addr, len, &rule, verify_name,
+                           sizeof(verify_name))) {
+    case TS_COVER:
+      break;
+    case TS_DENY:
+      return -EACCES;
+    case TS_PASS:
+    default:
+      return 1;
+  }
+  ts_log_debug(
+      "[client:%s]: TCP Fast Open on descriptor %d made a TLS "
+      "connect; the data follows the handshake",
+      rule->name, fd);
+  return tls_connect(fd, addr, len, rule, verify_name);
+}
+
 // glibc exports this under a second name too, which some binaries import.
 TS_EXPORT int __connect(int fd, const struct sockaddr *addr, socklen_t len)
     __attribute__((alias("connect"), copy(connect)));

@@ -41,6 +41,17 @@ int __vasprintf_chk(char **out, int flag, const char *format, va_list ap);
 // connection (close_notify from the last descriptor) and closes it.
 int ts_hook_close(int fd);
 
+// ts_hook_fastopen_connect is the connect inside a sendto, sendmsg or
+// sendmmsg that passes MSG_FASTOPEN and an address on a socket carrying no
+// connection (TCP Fast Open: the kernel would connect, and send the data in
+// the SYN, in plaintext). Returns 1 when the address is not covered (the
+// call goes to the kernel as it is); 0 once a TLS connection is made (the
+// caller then sends through it); or -errno: -EINPROGRESS on a non-blocking
+// socket, nothing sent, as the kernel's Fast Open without a cookie answers
+// (the program sends again once connected), or the connect's failure.
+int ts_hook_fastopen_connect(int fd, const struct sockaddr *addr,
+                             socklen_t len);
+
 // ts_hook_share_fd makes |new_fd|, a duplicate the kernel just made of a
 // descriptor of |conn|, name |conn| too (close.c).
 int ts_hook_share_fd(struct ts_conn *conn, int new_fd);

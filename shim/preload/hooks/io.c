@@ -108,11 +108,18 @@ TS_EXPORT ssize_t __send(int fd, const void *buf, size_t len, int flags)
 TS_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
                          const struct sockaddr *addr, socklen_t addr_len) {
   struct ts_conn *conn = ts_conn_get(fd);
+  if (conn == NULL && (flags & MSG_FASTOPEN) != 0 && addr != NULL) {
+    int c = ts_hook_fastopen_connect(fd, addr, addr_len);
+    if (c < 0) {
+      return ts_hook_ret(c);
+    }
+    conn = c == 0 ? ts_conn_get(fd) : NULL;
+  }
   if (conn == NULL) {
     return TS_REAL(sendto)(fd, buf, len, flags, addr, addr_len);
   }
   // A connected TCP socket ignores the address, as the kernel does.
-  ssize_t r = ts_conn_send(conn, fd, buf, len, flags);
+  ssize_t r = ts_conn_send(conn, fd, buf, len, flags & ~MSG_FASTOPEN);
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
 }

@@ -153,18 +153,42 @@ TS_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   return ts_hook_ret(r);
 }
 
-TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+// fastopen_conn is ts_conn_get for a send that may be TCP Fast Open to a
+// covered address (hook.h: ts_hook_fastopen_connect). Returns the connection
+// to send through, or NULL for the kernel, or NULL with |*out_err| set.
+static struct ts_conn *fastopen_conn(int fd, const struct msghdr *msg,
+                                     int flags, int *out_err) {
   struct ts_conn *conn = ts_conn_get(fd);
+  *out_err = 0;
+  if (conn != NULL || (flags & MSG_FASTOPEN) == 0 || msg == NULL ||
+      msg->msg_name == NULL) {
+    return conn;
+  }
+  int c = ts_hook_fastopen_connect(fd, (const struct sockaddr *)msg->msg_name,
+                                   msg->msg_namelen);
+  if (c < 0) {
+    *out_err = c;
+    return NULL;
+  }
+  return c == 0 ? ts_conn_get(fd) : NULL;
+}
+
+TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
+  int err = 0;
+  struct ts_conn *conn = fastopen_conn(fd, msg, flags, &err);
+  if (err != 0) {
+    return ts_hook_ret(err);
+  }
   if (conn == NULL) {
     if (msg != NULL && msg->msg_controllen > 0) {
       ts_inherit_sent(msg);  // descriptors sent to another process
     }
     return TS_REAL(sendmsg)(fd, msg, flags);
   }
-  ssize_t r =
-      msg->msg_iovlen > IOV_MAX
-          ? -EMSGSIZE
-          : conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+  ssize_t r = msg->msg_iovlen > IOV_MAX
+                  ? -EMSGSIZE
+                  : conn_send_iov(conn, fd, msg->msg_iov, (int)msg->msg_iovlen,
+                                  flags & ~MSG_FASTOPEN);
   ts_conn_put(conn);
   return ts_hook_send_ret(r, flags);
 }
@@ -174,10 +198,16 @@ TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
 // number is kept.
 TS_EXPORT int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
                        int flags) {
-  struct ts_conn *conn = ts_conn_get(fd);
+  int err = 0;
+  struct ts_conn *conn =
+      fastopen_conn(fd, vlen > 0 ? &msgs[0].msg_hdr : NULL, flags, &err);
+  if (err != 0) {
+    return (int)ts_hook_ret(err);
+  }
   if (conn == NULL) {
     return TS_REAL(sendmmsg)(fd, msgs, vlen, flags);
   }
+  flags &= ~MSG_FASTOPEN;
   if (vlen > UIO_MAXIOV) {
     vlen = UIO_MAXIOV;
   }
