@@ -2,8 +2,9 @@
 // glibc's stdio calls the read and write system calls itself, never the
 // hooked functions, so a FILE made the ordinary way, or dprintf, would put
 // plaintext on the wire. fdopen on a TLS socket gets a FILE whose I/O goes
-// through the connection (cookie.h), and dprintf formats into memory and
-// sends that through it. The standard streams: std_streams.c.
+// through the connection (cookie.h), as does fdopen on a TCP socket not yet
+// connected, which may become one; dprintf formats into memory and sends
+// that through it. The standard streams: std_streams.c.
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,12 +13,42 @@
 #include "cookie.h"
 #include "hook.h"
 
+// may_connect says whether |fd| is a TCP socket that has not connected yet:
+// a later connect() to a covered address makes it a TLS connection, and a
+// FILE glibc made on it now would go on writing to the kernel in plaintext.
+static int may_connect(int fd) {
+  int protocol = 0;
+  int listening = 0;
+  socklen_t len = sizeof(protocol);
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 ||
+      protocol != IPPROTO_TCP) {
+    return 0;
+  }
+  len = sizeof(listening);
+  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
+          0 ||
+      listening) {
+    return 0;
+  }
+  struct sockaddr_storage peer;
+  len = sizeof(peer);
+  return getpeername(fd, (struct sockaddr *)&peer, &len) != 0 &&
+         errno == ENOTCONN;
+}
+
 TS_EXPORT FILE *fdopen(int fd, const char *mode) {
   struct ts_conn *conn = ts_conn_get(fd);
   if (conn == NULL) {
-    return TS_REAL(fdopen)(fd, mode);
+    int saved_errno = errno;
+    int later = may_connect(fd);
+    errno = saved_errno;
+    if (!later) {
+      return TS_REAL(fdopen)(fd, mode);
+    }
   }
   ts_conn_put(conn);
+  // A stream whose every call goes through the connection the descriptor
+  // carries then, or to the kernel while it carries none.
   return ts_cookie_file(fd, mode, NULL);
 }
 
