@@ -199,12 +199,17 @@ TS_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
 TS_EXPORT int sendmmsg(int fd, struct mmsghdr *msgs, unsigned int vlen,
                        int flags) {
   int err = 0;
-  struct ts_conn *conn =
-      fastopen_conn(fd, vlen > 0 ? &msgs[0].msg_hdr : NULL, flags, &err);
+  struct ts_conn *conn = fastopen_conn(
+      fd, vlen > 0 && msgs != NULL ? &msgs[0].msg_hdr : NULL, flags, &err);
   if (err != 0) {
     return (int)ts_hook_ret(err);
   }
   if (conn == NULL) {
+    for (unsigned int i = 0; msgs != NULL && i < vlen; i++) {
+      if (msgs[i].msg_hdr.msg_controllen > 0) {
+        ts_inherit_sent(&msgs[i].msg_hdr);
+      }
+    }
     return TS_REAL(sendmmsg)(fd, msgs, vlen, flags);
   }
   flags &= ~MSG_FASTOPEN;
