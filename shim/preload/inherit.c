@@ -26,6 +26,7 @@
 #include "policy.h"
 #include "real.h"
 #include "runtime.h"
+#include "tcp.h"
 #include "vfork.h"
 
 // One connected TCP socket found by the scan.
@@ -48,14 +49,11 @@ struct inherited_list {
 
 static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
                             socklen_t *peer_len) {
-  int protocol = 0;
   int listening = 0;
-  socklen_t len = sizeof(protocol);
-  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 ||
-      protocol != IPPROTO_TCP) {
+  if (!ts_is_tcp(fd)) {
     return 0;
   }
-  len = sizeof(listening);
+  socklen_t len = sizeof(listening);
   if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
           0 ||
       listening) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "real.h"
+#include "tcp.h"
 
 // The log's descriptor sits at or above this number, out of the way of
 // programs that assume small descriptor numbers.
@@ -40,13 +41,7 @@ static const char *level_name(int level) {
 // a connection there itself. The log is not the program's to send, in
 // plaintext or at all, so it is dropped then (log_file keeps it); a pipe, a
 // file, a terminal or a UNIX socket (journald) take it.
-static int stderr_is_tcp(void) {
-  int protocol = 0;
-  socklen_t len = sizeof(protocol);
-  return TS_REAL(getsockopt)(STDERR_FILENO, SOL_SOCKET, SO_PROTOCOL, &protocol,
-                             &len) == 0 &&
-         protocol == IPPROTO_TCP;
-}
+static int stderr_is_tcp(void) { return ts_is_tcp(STDERR_FILENO); }
 
 int ts_log_enabled(int level) { return level <= atomic_load(&log_level); }
 

@@ -10,6 +10,7 @@
 #include "real.h"
 #include "resolver.h"
 #include "runtime.h"
+#include "tcp.h"
 
 // addr_parts extracts family, address bytes and port from an inet address.
 static int addr_parts(const struct sockaddr *addr, socklen_t addr_len,
@@ -35,14 +36,6 @@ static int addr_parts(const struct sockaddr *addr, socklen_t addr_len,
 }
 
 // is_tcp returns 1 for a TCP socket (not UDP, not SCTP's stream mode).
-static int is_tcp(int fd) {
-  int protocol = 0;
-  socklen_t len = sizeof(protocol);
-  return TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) ==
-             0 &&
-         protocol == IPPROTO_TCP;
-}
-
 // port_gate is the check both directions share: without a configuration a
 // TCP socket is denied; with one, only TCP on a port some rule names goes
 // on (TS_COVER, with |*out_config| set) to the rule lookup.
@@ -50,9 +43,9 @@ static enum ts_verdict port_gate(int fd, uint16_t port,
                                  const struct ts_config **out_config) {
   const struct ts_config *config = ts_runtime_config();
   if (config == NULL) {
-    return is_tcp(fd) ? TS_DENY : TS_PASS;
+    return ts_is_tcp(fd) ? TS_DENY : TS_PASS;
   }
-  if (!ts_config_covers_port(config, port) || !is_tcp(fd)) {
+  if (!ts_config_covers_port(config, port) || !ts_is_tcp(fd)) {
     return TS_PASS;
   }
   *out_config = config;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../tcp.h"
 #include "cookie.h"
 #include "hook.h"
 
@@ -17,14 +18,11 @@
 // a later connect() to a covered address makes it a TLS connection, and a
 // FILE glibc made on it now would go on writing to the kernel in plaintext.
 static int may_connect(int fd) {
-  int protocol = 0;
   int listening = 0;
-  socklen_t len = sizeof(protocol);
-  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 ||
-      protocol != IPPROTO_TCP) {
+  if (!ts_is_tcp(fd)) {
     return 0;
   }
-  len = sizeof(listening);
+  socklen_t len = sizeof(listening);
   if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
           0 ||
       listening) {

@@ -1,0 +1,66 @@
+# Multipath TCP (IPPROTO_MPTCP) is a TCP stream to the program, so a covered
+# port carries TLS over it as over TCP. A Python client under a client rule
+# opens an MPTCP socket to a native TLS echo server behind a tap: its bytes
+# come back whole and none crosses the wire in plaintext. A Python server
+# under a server rule listens on an MPTCP socket: a native TLS client is
+# served, and a plaintext client is refused.
+source "$(dirname "$0")/lib.sh"
+need socat python3
+python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262).close()' ||
+  fail "this kernel refuses MPTCP sockets (net.mptcp.enabled); the test needs them"
+
+tapped_tls_echo
+cat > "$T/client.py" <<'PY'
+import socket, sys
+data = b"mptcp-line " * 40000
+with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262) as s:
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(data)
+    got = b""
+    while len(got) < len(data):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+sys.exit(0 if got == data else "echo came back as %d bytes, not %d" % (len(got), len(data)))
+PY
+"$LAUNCHER" run -c "$T/app.ini" -- python3 "$T/client.py" "$TAP" ||
+  fail "the MPTCP client's echo failed"
+assert_no_plaintext "$T/tap-$TAP" "mptcp-line"
+
+port=$(free_port)
+server_config "$T/server.ini" "$port"
+cat > "$T/server.py" <<'PY'
+import socket, sys
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen()
+while True:
+    conn, _ = srv.accept()
+    with conn:
+        try:
+            line = conn.recv(100)
+            if line:
+                conn.sendall(b"mptcp server got " + line)
+        except OSError:
+            pass  # wait_port's probe, or a refused peer
+PY
+bg "$LAUNCHER" run -c "$T/server.ini" -- python3 "$T/server.py" "$port"
+wait_port "$port"
+talk "$port" --send "hello" --expect "mptcp server got hello" > /dev/null ||
+  fail "the MPTCP server did not serve a native TLS client"
+got=$(python3 - "$port" <<'PY'
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
+    s.sendall(b"plaintext hello\n")
+    try:
+        print(repr(s.recv(100)))
+    except ConnectionResetError:
+        print("reset")
+PY
+)
+case "$got" in
+  *"server got"*) fail "a plaintext client was served in plaintext: $got" ;;
+esac
+assert_log "not a TLS peer"
