@@ -45,11 +45,12 @@ UNIT_engine   :=
 UNIT_resolver := $(BUILD)/obj/shim/preload/resolver.o
 UNIT_fdtable  := $(BUILD)/obj/shim/preload/fdtable.o
 UNIT_preload_list := $(BUILD)/obj/shim/launcher/preload_list.o
-UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real.o) \
+UNIT_policy   := $(addprefix $(BUILD)/obj/shim/preload/,policy.o resolver.o real.o \
+                   tcp.o) \
                  $(CONFIG_OBJ)
 UNIT_conn     := $(addprefix $(BUILD)/obj/shim/preload/,conn.o conn_io.o \
                    conn_ready.o fdtable.o log.o real.o runtime_config.o \
-                   owner.o runtime_engine.o vfork.o) $(CONFIG_OBJ)
+                   owner.o runtime_engine.o tcp.o vfork.o) $(CONFIG_OBJ)
 UNIT_owner    := $(BUILD)/obj/shim/preload/owner.o
 UNIT_run      := $(addprefix $(BUILD)/obj/shim/launcher/,run.o preload_list.o) \
                  $(CONFIG_OBJ)

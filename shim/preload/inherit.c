@@ -47,22 +47,6 @@ struct inherited_list {
   size_t cap;
 };
 
-static int is_connected_tcp(int fd, struct sockaddr_storage *peer,
-                            socklen_t *peer_len) {
-  int listening = 0;
-  if (!ts_is_tcp(fd)) {
-    return 0;
-  }
-  socklen_t len = sizeof(listening);
-  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
-          0 ||
-      listening) {
-    return 0;
-  }
-  *peer_len = sizeof(*peer);
-  return getpeername(fd, (struct sockaddr *)peer, peer_len) == 0;
-}
-
 // cut_off keeps a program from using |fd| untracked, in plaintext: an
 // unconnected socket takes the number (the program's calls fail with
 // ENOTCONN or EPIPE), and other processes holding the connection keep it.
@@ -184,7 +168,7 @@ static void cut_off_unrecorded(const struct inherited *sock) {
 // note records |fd| when it is a connected TCP socket.
 static void note(struct inherited_list *list, int fd) {
   struct inherited sock = {.fd = fd};
-  if (!is_connected_tcp(fd, &sock.peer, &sock.peer_len)) {
+  if (ts_tcp_stage(fd, &sock.peer, &sock.peer_len) != TS_TCP_CONNECTED) {
     return;
   }
   struct stat st;
@@ -268,7 +252,7 @@ __attribute__((constructor)) static void inherit_scan(void) {
 // tracks (the same socket sent to itself), or as a new inherited one.
 static void received_one(int fd) {
   struct inherited sock = {.fd = fd};
-  if (!is_connected_tcp(fd, &sock.peer, &sock.peer_len)) {
+  if (ts_tcp_stage(fd, &sock.peer, &sock.peer_len) != TS_TCP_CONNECTED) {
     return;  // a listening socket's connections meet the accept hook
   }
   struct ts_conn *known = ts_conn_by_socket(fd);

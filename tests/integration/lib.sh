@@ -177,6 +177,26 @@ assert_log() {
   }
 }
 
+# assert_plaintext_refused PORT TEXT: a plaintext client's line to PORT gets
+# no answer holding TEXT, and the tlsshim log says it was no TLS peer.
+assert_plaintext_refused() {
+  local port=$1 text=$2 got
+  got=$(python3 - "$port" <<'PY'
+import socket, sys
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
+    s.sendall(b"plaintext hello\n")
+    try:
+        print(repr(s.recv(100)))
+    except ConnectionResetError:
+        print("reset")
+PY
+)
+  case "$got" in
+    *"$text"*) fail "a plaintext client was served in plaintext: $got" ;;
+  esac
+  assert_log "not a TLS peer"
+}
+
 # server_config FILE PORTS [KEY=VALUE...]: a config with one server rule
 # presenting the test server certificate; a cert= or key= given replaces
 # that default (give both).

@@ -30,37 +30,9 @@ assert_no_plaintext "$T/tap-$TAP" "mptcp-line"
 
 port=$(free_port)
 server_config "$T/server.ini" "$port"
-cat > "$T/server.py" <<'PY'
-import socket, sys
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", int(sys.argv[1])))
-srv.listen()
-while True:
-    conn, _ = srv.accept()
-    with conn:
-        try:
-            line = conn.recv(100)
-            if line:
-                conn.sendall(b"mptcp server got " + line)
-        except OSError:
-            pass  # wait_port's probe, or a refused peer
-PY
-bg "$LAUNCHER" run -c "$T/server.ini" -- python3 "$T/server.py" "$port"
+bg "$LAUNCHER" run -c "$T/server.ini" -- python3 "$ROOT/tests/integration/line_server.py" \
+  "$port" "mptcp server got " --mptcp
 wait_port "$port"
 talk "$port" --send "hello" --expect "mptcp server got hello" > /dev/null ||
   fail "the MPTCP server did not serve a native TLS client"
-got=$(python3 - "$port" <<'PY'
-import socket, sys
-with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
-    s.sendall(b"plaintext hello\n")
-    try:
-        print(repr(s.recv(100)))
-    except ConnectionResetError:
-        print("reset")
-PY
-)
-case "$got" in
-  *"server got"*) fail "a plaintext client was served in plaintext: $got" ;;
-esac
-assert_log "not a TLS peer"
+assert_plaintext_refused "$port" "server got"

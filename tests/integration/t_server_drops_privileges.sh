@@ -60,26 +60,8 @@ PY
 port2=$(free_port)
 server_config "$T/jailed.ini" "$port2"
 mkdir -p "$T/jail"
-cat > "$T/jailed.py" <<'PY'
-import os, pwd, socket, sys
-nobody = pwd.getpwnam("nobody")
-os.chroot(sys.argv[2])
-os.chdir("/")
-os.setgroups([])
-os.setgid(nobody.pw_gid)
-os.setuid(nobody.pw_uid)
-srv = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-while True:
-    conn, _ = srv.accept()
-    with conn:
-        try:
-            line = conn.recv(100)
-            if line:
-                conn.sendall(b"jailed " + line)
-        except OSError:
-            pass  # wait_port's probe
-PY
-bg "$LAUNCHER" run -c "$T/jailed.ini" -- python3 "$T/jailed.py" "$port2" "$T/jail"
+bg "$LAUNCHER" run -c "$T/jailed.ini" -- python3 "$ROOT/tests/integration/line_server.py" \
+  "$port2" "jailed " --jail "$T/jail"
 wait_port "$port2"
 talk "$port2" --send "hello" --expect "jailed hello" > /dev/null ||
   fail "the chrooted server did not serve a native TLS client"

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "connect_util.h"
+
 extern int __connect(int fd, const struct sockaddr *addr, socklen_t len);
 extern ssize_t __write(int fd, const void *buf, size_t len);
 extern ssize_t __send(int fd, const void *buf, size_t len, int flags);
@@ -72,10 +74,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: alias_client HOST PORT\n");
     return 2;
   }
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-  struct addrinfo *res = NULL;
-  if (getaddrinfo(argv[1], argv[2], &hints, &res) != 0) {
-    fprintf(stderr, "cannot resolve %s\n", argv[1]);
+  struct addrinfo *res = resolve(argv[1], argv[2]);
+  if (res == NULL) {
     return 1;
   }
   int fd = socket(res->ai_family, SOCK_STREAM, 0);

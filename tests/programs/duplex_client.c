@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "connect_util.h"
 #include "pattern.h"
 
 #define CHUNK 65536
@@ -48,10 +49,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: duplex_client HOST PORT BYTES\n");
     return 2;
   }
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-  struct addrinfo *res = NULL;
-  if (getaddrinfo(argv[1], argv[2], &hints, &res) != 0) {
-    fprintf(stderr, "cannot resolve %s\n", argv[1]);
+  struct addrinfo *res = resolve(argv[1], argv[2]);
+  if (res == NULL) {
     return 1;
   }
   struct shared s = {.total = strtoull(argv[3], NULL, 10)};

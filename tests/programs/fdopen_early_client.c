@@ -8,15 +8,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "connect_util.h"
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: fdopen_early_client HOST PORT\n");
     return 2;
   }
-  struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-  struct addrinfo *res = NULL;
-  if (getaddrinfo(argv[1], argv[2], &hints, &res) != 0) {
-    fprintf(stderr, "cannot resolve %s\n", argv[1]);
+  struct addrinfo *res = resolve(argv[1], argv[2]);
+  if (res == NULL) {
     return 1;
   }
   int fd = socket(res->ai_family, SOCK_STREAM, 0);

@@ -9,6 +9,7 @@
 // loaded from an INI file written into a fresh temporary directory.
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -112,12 +113,11 @@ static enum ts_verdict client(int type, const char *ip, uint16_t port,
   return v;
 }
 
-Test(policy, udp_unix_and_uncovered_ports_pass, .init = setup,
-     .fini = unload) {
+Test(policy, udp_unix_and_uncovered_ports_pass, .init = setup, .fini = unload) {
   const struct ts_rule *rule;
   char name[256];
-  cr_assert_eq(client(SOCK_DGRAM, "127.0.0.1", 7001, &rule, name, 256),
-               TS_PASS, "UDP to a covered port");
+  cr_assert_eq(client(SOCK_DGRAM, "127.0.0.1", 7001, &rule, name, 256), TS_PASS,
+               "UDP to a covered port");
   cr_assert_eq(client(SOCK_STREAM, "127.0.0.1", 7999, &rule, name, 256),
                TS_PASS, "TCP to a port no rule names");
   cr_assert_null(rule);
@@ -128,6 +128,22 @@ Test(policy, udp_unix_and_uncovered_ports_pass, .init = setup,
   cr_assert_eq(ts_policy_client(fd, (struct sockaddr *)&un, sizeof(un), &rule,
                                 name, sizeof(name)),
                TS_PASS, "a UNIX socket");
+  close(fd);
+}
+
+// An MPTCP socket is one TCP stream to the program: covered like TCP.
+Test(policy, mptcp_is_covered_as_tcp, .init = setup, .fini = unload) {
+  socklen_t len;
+  struct sockaddr_storage ss = inet("127.0.0.1", 7001, &len);
+  int fd = socket(AF_INET, SOCK_STREAM, 262);  // IPPROTO_MPTCP
+  cr_assert_geq(fd, 0, "this kernel refuses MPTCP sockets: %s",
+                strerror(errno));
+  const struct ts_rule *rule = NULL;
+  char name[256];
+  cr_assert_eq(ts_policy_client(fd, (struct sockaddr *)&ss, len, &rule, name,
+                                sizeof(name)),
+               TS_COVER);
+  cr_assert_not_null(rule);
   close(fd);
 }
 
@@ -183,8 +199,8 @@ Test(policy, without_configuration_tcp_is_denied, .fini = unload) {
   char name[256];
   cr_assert_eq(client(SOCK_STREAM, "127.0.0.1", 7999, &rule, name, 256),
                TS_DENY, "any TCP port, covered or not: nothing is known");
-  cr_assert_eq(client(SOCK_DGRAM, "127.0.0.1", 7001, &rule, name, 256),
-               TS_PASS, "UDP is never ours");
+  cr_assert_eq(client(SOCK_DGRAM, "127.0.0.1", 7001, &rule, name, 256), TS_PASS,
+               "UDP is never ours");
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   cr_assert_eq(ts_policy_server(fd, &rule), TS_DENY);
   close(fd);

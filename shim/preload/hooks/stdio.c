@@ -14,35 +14,12 @@
 #include "cookie.h"
 #include "hook.h"
 
-// may_connect says whether |fd| is a TCP socket that has not connected yet:
-// a later connect() to a covered address makes it a TLS connection, and a
-// FILE glibc made on it now would go on writing to the kernel in plaintext.
-static int may_connect(int fd) {
-  int listening = 0;
-  if (!ts_is_tcp(fd)) {
-    return 0;
-  }
-  socklen_t len = sizeof(listening);
-  if (TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) !=
-          0 ||
-      listening) {
-    return 0;
-  }
-  struct sockaddr_storage peer;
-  len = sizeof(peer);
-  return getpeername(fd, (struct sockaddr *)&peer, &len) != 0 &&
-         errno == ENOTCONN;
-}
-
 TS_EXPORT FILE *fdopen(int fd, const char *mode) {
   struct ts_conn *conn = ts_conn_get(fd);
-  if (conn == NULL) {
-    int saved_errno = errno;
-    int later = may_connect(fd);
-    errno = saved_errno;
-    if (!later) {
-      return TS_REAL(fdopen)(fd, mode);
-    }
+  // A TCP socket not yet connected may become a TLS connection, and a FILE
+  // glibc made on it now would go on writing to the kernel in plaintext.
+  if (conn == NULL && ts_tcp_stage(fd, NULL, NULL) != TS_TCP_UNCONNECTED) {
+    return TS_REAL(fdopen)(fd, mode);
   }
   ts_conn_put(conn);
   // A stream whose every call goes through the connection the descriptor
