@@ -1,7 +1,12 @@
-// close.c — the end of a descriptor (close, close_range, dup2 over one),
-// duplicates sharing one connection (dup, dup2, dup3), and shutdown.
+// close.c — the end of a descriptor (close, close_range, closefrom, dup2
+// over one), duplicates sharing one connection (dup, dup2, dup3), and
+// shutdown.
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 
 #include "../epoll_watch.h"
 #include "../log.h"
@@ -108,7 +113,8 @@ static int close_range_around_log(unsigned int first, unsigned int last,
   return 0;
 }
 
-TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+static int hooked_close_range(unsigned int first, unsigned int last,
+                              int flags) {
   if (TS_REAL(close_range) == NULL) {
     errno = ENOSYS;
     return -1;
@@ -130,6 +136,44 @@ TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
     ts_stdio_unfollow((int)fd);
   }
   return r;
+}
+
+TS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+  return hooked_close_range(first, last, flags);
+}
+
+// closefrom: glibc's calls its own close_range, past the hook above, which
+// would close the log's descriptor (and the program's next file would get
+// the log's lines) and leave the table naming connections the kernel has
+// closed. So it is that hook over [lowfd, ~0U]; where the kernel has no
+// close_range (before Linux 5.9), one close() per open descriptor, found
+// in /proc/self/fd, or else by number up to the soft RLIMIT_NOFILE.
+TS_EXPORT void closefrom(int lowfd) {
+  unsigned int first = lowfd < 0 ? 0U : (unsigned int)lowfd;
+  if (hooked_close_range(first, ~0U, 0) == 0) {
+    return;
+  }
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir != NULL) {
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+      char *end = NULL;
+      long fd = strtol(entry->d_name, &end, 10);
+      if (end != entry->d_name && *end == '\0' && fd >= (long)first &&
+          fd != dirfd(dir)) {
+        (void)ts_hook_close((int)fd);
+      }
+    }
+    closedir(dir);
+    return;
+  }
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    lim.rlim_cur = 1024;
+  }
+  for (rlim_t fd = first; fd < lim.rlim_cur && fd <= INT_MAX; fd++) {
+    (void)ts_hook_close((int)fd);
+  }
 }
 
 // In a vfork child, duplicates are left untracked: the child's descriptor
