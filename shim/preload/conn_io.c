@@ -66,7 +66,16 @@ static void deadline_from_timeout(struct deadline *dl, int fd, int optname,
 // when the socket has a timeout, and only when the handler was installed
 // with SA_RESTART. Which signal interrupted our poll() is not known, so the
 // call is restarted only when every handler that could have run (caught,
-// not blocked in this thread) has SA_RESTART. This runs only after EINTR.
+// not blocked in this thread) has SA_RESTART. A fault's signal (SIGSEGV,
+// SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS) comes from an instruction of the
+// thread, not while it waits in poll(): the crash handlers that runtimes and
+// Python's faulthandler install without SA_RESTART do not count. This runs
+// only after EINTR.
+static int is_fault_signal(int sig) {
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+         sig == SIGTRAP || sig == SIGSYS;
+}
+
 static int restarted_by_kernel(const struct deadline *dl) {
   if (dl->from_socket) {
     return 0;
@@ -77,8 +86,8 @@ static int restarted_by_kernel(const struct deadline *dl) {
   }
   for (int sig = 1; sig < NSIG; sig++) {
     struct sigaction sa;
-    if (sig == SIGKILL || sig == SIGSTOP || sigismember(&blocked, sig) == 1 ||
-        sigaction(sig, NULL, &sa) != 0) {
+    if (sig == SIGKILL || sig == SIGSTOP || is_fault_signal(sig) ||
+        sigismember(&blocked, sig) == 1 || sigaction(sig, NULL, &sa) != 0) {
       continue;
     }
     int caught = (sa.sa_flags & SA_SIGINFO) != 0 ||
