@@ -175,7 +175,9 @@ static int list_config_files(struct ts_loader *loader, const char *dir,
     free_names(names, num);
     return ts_loader_fail_at(loader, dir, 0, "out of memory");
   }
-  qsort(names, num, sizeof(char *), compare_names);
+  if (num > 1) {
+    qsort(names, num, sizeof(char *), compare_names);  // never qsort(NULL, 0)
+  }
   *out_names = names;
   *out_num = num;
   return 1;
