@@ -247,15 +247,30 @@ __attribute__((constructor)) static void inherit_scan(void) {
   free(list.items);
 }
 
-// received_one adopts |fd|, just received, when it is a connected TCP
-// socket: as a further descriptor of a connection this process already
-// tracks (the same socket sent to itself), or as a new inherited one.
+// received_one takes in |fd|, just received: as a further descriptor of a
+// connection this process already tracks (the same socket sent to itself),
+// whatever its stage; else, a connected TCP socket as a new inherited one.
+// One still connecting is cut off: where it goes cannot be asked yet, and
+// it might be a covered port.
 static void received_one(int fd) {
   struct inherited sock = {.fd = fd};
-  if (ts_tcp_stage(fd, &sock.peer, &sock.peer_len) != TS_TCP_CONNECTED) {
+  enum ts_tcp_stage stage = ts_tcp_stage(fd, &sock.peer, &sock.peer_len);
+  if (stage == TS_TCP_NONE || stage == TS_TCP_LISTENING ||
+      stage == TS_TCP_UNCONNECTED) {
     return;  // a listening socket's connections meet the accept hook
   }
   struct ts_conn *known = ts_conn_by_socket(fd);
+  if (known == NULL && stage == TS_TCP_CONNECTING) {
+    ts_log_error(
+        "received descriptor %d is a TCP socket still connecting, to an "
+        "address that cannot be told yet; cut off",
+        fd);
+    int family = AF_INET;
+    socklen_t family_len = sizeof(family);
+    (void)TS_REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, &family, &family_len);
+    cut_off(fd, family);
+    return;
+  }
   if (known != NULL) {
     if (!ts_fdtable_insert(fd, &known->entry)) {
       ts_log_error("[%s]: cannot track received descriptor %d; cut off",
@@ -272,16 +287,16 @@ static void received_one(int fd) {
 // |msg|, keeping errno as it was.
 static void for_each_passed_fd(const struct msghdr *msg, void (*fn)(int fd)) {
   if (msg == NULL || msg->msg_control == NULL ||
-      msg->msg_controllen < sizeof(struct cmsghdr) || ts_vfork_child() ||
-      !ts_runtime_config_named()) {
+      msg->msg_controllen < sizeof(struct cmsghdr)) {
     return;
   }
   int saved_errno = errno;
   for (struct cmsghdr *c = CMSG_FIRSTHDR((struct msghdr *)msg); c != NULL;
        c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-        c->cmsg_len < CMSG_LEN(0)) {
-      continue;
+        c->cmsg_len < CMSG_LEN(0) || ts_vfork_child() ||
+        !ts_runtime_config_named()) {
+      continue;  // other control data (timestamps, packet info) costs this
     }
     size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
     const unsigned char *data = CMSG_DATA(c);

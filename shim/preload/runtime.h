@@ -22,11 +22,16 @@ const struct ts_engine *ts_runtime_engine(void);
 // cannot be loaded.
 struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule);
 
-// ts_runtime_prepare loads the configuration, the engine and every rule's
-// TLS context now, once per process, when a configuration is named: the
-// process is about to give up what reading their files may need (its user,
-// its groups, its view of the file system).
-void ts_runtime_prepare(void);
+// ts_runtime_prepare loads the configuration and, now, the TLS contexts
+// (and so the engine) of the rules |what| names, when a configuration is
+// named and they are not loaded yet: the process is about to give up what
+// reading their files may need. Changing user or groups takes away keys
+// (root's, mode 600): the rules holding one (TS_PREPARE_KEYS); a fork child
+// about to exec as another user pays nothing when its parent already
+// loaded them, or when no rule holds a key. chroot takes away every file
+// and the engine itself (TS_PREPARE_ALL).
+enum ts_prepare { TS_PREPARE_NONE, TS_PREPARE_KEYS, TS_PREPARE_ALL };
+void ts_runtime_prepare(enum ts_prepare what);
 
 // ts_runtime_config_named says whether the process was started with a
 // configuration to load (TLSSHIM_CONFIG).

@@ -55,7 +55,11 @@ static void load_config(void) {
 }
 
 int ts_runtime_config_named(void) {
-  remember_config_path();
+  static atomic_int looked;  // the environment is read once, not per call
+  if (!atomic_load(&looked)) {
+    remember_config_path();
+    atomic_store(&looked, 1);
+  }
   return config_path[0] != '\0';
 }
 

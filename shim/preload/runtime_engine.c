@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,19 +119,32 @@ struct ts_tls_ctx *ts_runtime_ctx(const struct ts_rule *rule) {
   return ctx;
 }
 
-void ts_runtime_prepare(void) {
-  static atomic_int prepared;
+// How far ts_runtime_prepare has gone in this process, under prepare_lock:
+// a thread that changes credentials waits for another's preparation.
+static pthread_mutex_t prepare_lock = PTHREAD_MUTEX_INITIALIZER;
+static enum ts_prepare prepared = TS_PREPARE_NONE;
+
+void ts_runtime_prepare(enum ts_prepare what) {
   // A vfork child shares its parent's memory: what it loaded would name
   // descriptors in its own table.
-  if (atomic_load(&prepared) || ts_vfork_child() ||
-      !ts_runtime_config_named()) {
+  if (ts_vfork_child() || !ts_runtime_config_named()) {
     return;
   }
-  atomic_store(&prepared, 1);
-  const struct ts_config *config = ts_runtime_config();
-  for (size_t i = 0; config != NULL && i < config->num_rules; i++) {
-    (void)ts_runtime_ctx(&config->rules[i]);  // a failure is logged
+  pthread_mutex_lock(&prepare_lock);
+  if (prepared < what) {
+    prepared = what;
+    const struct ts_config *config = ts_runtime_config();
+    for (size_t i = 0; config != NULL && i < config->num_rules; i++) {
+      const struct ts_rule *rule = &config->rules[i];
+      if (what == TS_PREPARE_ALL || rule->key != NULL) {
+        (void)ts_runtime_ctx(rule);  // a failure is logged
+      }
+    }
   }
+  pthread_mutex_unlock(&prepare_lock);
 }
 
-void ts_runtime_after_fork_child(void) { pthread_mutex_init(&ctx_lock, NULL); }
+void ts_runtime_after_fork_child(void) {
+  pthread_mutex_init(&ctx_lock, NULL);
+  pthread_mutex_init(&prepare_lock, NULL);
+}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "real.h"
 
@@ -39,8 +40,14 @@ enum ts_tcp_stage ts_tcp_stage(int fd, struct sockaddr_storage *peer,
     stage = TS_TCP_LISTENING;
   } else if (getpeername(fd, (struct sockaddr *)peer, peer_len) == 0) {
     stage = TS_TCP_CONNECTED;
-  } else {
-    stage = errno == ENOTCONN ? TS_TCP_UNCONNECTED : TS_TCP_NONE;
+  } else if (errno == ENOTCONN) {
+    struct tcp_info info;
+    socklen_t info_len = sizeof(info);
+    stage =
+        TS_REAL(getsockopt)(fd, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0 &&
+                info.tcpi_state == TCP_SYN_SENT
+            ? TS_TCP_CONNECTING
+            : TS_TCP_UNCONNECTED;
   }
   errno = saved_errno;
   return stage;

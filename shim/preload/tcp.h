@@ -14,6 +14,7 @@ enum ts_tcp_stage {
   TS_TCP_NONE,         // not a TCP socket, or not open
   TS_TCP_LISTENING,    // accepts connections
   TS_TCP_UNCONNECTED,  // a connect() may yet make it a connection
+  TS_TCP_CONNECTING,   // its connect() is under way (SYN sent)
   TS_TCP_CONNECTED,    // one end of a connection
 };
 
