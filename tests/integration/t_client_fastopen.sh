@@ -9,16 +9,11 @@ source "$(dirname "$0")/lib.sh"
 need socat python3
 tapped_tls_echo
 cat > "$T/client.py" <<'PY'
-import select, socket, sys
+import select, socket, sys, wire
 addr = ("127.0.0.1", int(sys.argv[1]))
 
 def echo(sock, data):
-    got = b""
-    while len(got) < len(data):
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        got += chunk
+    got = wire.recv_up_to(sock, len(data))
     assert got == data, "echo of %r came back as %r" % (data, got)
 
 with socket.socket() as s:

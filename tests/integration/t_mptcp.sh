@@ -11,17 +11,12 @@ python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262
 
 tapped_tls_echo
 cat > "$T/client.py" <<'PY'
-import socket, sys
+import socket, sys, wire
 data = b"mptcp-line " * 40000
 with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262) as s:
     s.connect(("127.0.0.1", int(sys.argv[1])))
     s.sendall(data)
-    got = b""
-    while len(got) < len(data):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        got += chunk
+    got = wire.recv_up_to(s, len(data))
 sys.exit(0 if got == data else "echo came back as %d bytes, not %d" % (len(got), len(data)))
 PY
 "$LAUNCHER" run -c "$T/app.ini" -- python3 "$T/client.py" "$TAP" ||

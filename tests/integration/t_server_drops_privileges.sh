@@ -25,7 +25,7 @@ talk "$port" --send $'set greeting 0 0 5\r\nhello\r\nget greeting\r' \
 # Both ends under tlsshim: eight threads, 40 KB values.
 client_config "$T/client.ini" "$port" "server_name=localhost"
 cat > "$T/client.py" <<'PY'
-import os, socket, sys, threading
+import os, socket, sys, threading, wire
 port = int(sys.argv[1])
 errors = []
 def worker(n):
@@ -35,12 +35,7 @@ def worker(n):
             with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
                 s.sendall(b"set k%d 0 0 %d\r\n%s\r\nget k%d\r\n" % (n, len(value), value, n))
                 want = b"STORED\r\nVALUE k%d 0 %d\r\n%s\r\nEND\r\n" % (n, len(value), value)
-                got = b""
-                while len(got) < len(want):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    got += chunk
+                got = wire.recv_up_to(s, len(want))
                 if got != want:
                     errors.append("thread %d, round %d: %r" % (n, j, got[:60]))
                     return
