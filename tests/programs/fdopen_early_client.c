@@ -1,7 +1,9 @@
 // fdopen_early_client HOST PORT — opens its stdio stream on the socket
 // before connecting, as some old clients do, then writes a line with
 // fprintf and reads the echo back with fgets through that stream. Exits 0
-// when the echo matches.
+// when the echo matches. ftell on the stream must fail with ESPIPE, as on
+// any socket's stream.
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,13 @@ int main(int argc, char **argv) {
     return 1;
   }
   freeaddrinfo(res);
+  errno = 0;
+  long at = ftell(stream);
+  if (at != -1 || errno != ESPIPE) {
+    fprintf(stderr, "ftell gave %ld (%s), not ESPIPE as on a socket\n", at,
+            strerror(errno));
+    return 1;
+  }
   const char line[] = "fdopen-early line through the stream\n";
   if (fputs(line, stream) < 0 || fflush(stream) != 0) {
     perror("fputs");

@@ -5,6 +5,7 @@
 // while their sessions still run.
 #include "cookie.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -43,6 +44,16 @@ static ssize_t cookie_write(void *opaque, const char *buf, size_t len) {
   return ts_hook_send_ret(r, 0);
 }
 
+// cookie_seek fails as lseek() on a socket does: ftell() and fseek() on the
+// stream report ESPIPE, as on the stream glibc would have made.
+static int cookie_seek(void *opaque, off64_t *offset, int whence) {
+  (void)opaque;
+  (void)offset;
+  (void)whence;
+  errno = ESPIPE;
+  return -1;
+}
+
 static int cookie_close(void *opaque) {
   struct cookie *cookie = opaque;
   pthread_mutex_lock(&list_lock);
@@ -72,7 +83,7 @@ FILE *ts_cookie_file(int fd, const char *mode, void (*on_close)(FILE *file)) {
   cookie_io_functions_t io = {
       .read = cookie_read,
       .write = cookie_write,
-      .seek = NULL,
+      .seek = cookie_seek,
       .close = cookie_close,
   };
   FILE *file = fopencookie(cookie, mode, io);
