@@ -17,7 +17,7 @@ INIH_LIB := /usr/lib/x86_64-linux-gnu/libinih.a
 DEB_PACKAGES := gcc make pkg-config android-libboringssl-dev libinih-dev \
                 libcriterion-dev openssl curl python3 nginx-light socat \
                 redis-server redis-tools nodejs wget postgresql \
-                memcached
+                memcached libtcmalloc-minimal4 libjemalloc2
 
 # What `make bench` needs on top.
 BENCH_PACKAGES := iperf3 sockperf stunnel4 gnuplot-nox wrk apache2-utils \

@@ -12,6 +12,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -28,7 +30,11 @@ struct allocator {
   size_t (*malloc_usable_size)(void *);
 };
 
+// The table, filled once, and the pointer that publishes it: a thread that
+// finds the pointer set sees every field.
 static struct allocator program;
+static _Atomic(const struct allocator *) published;
+static atomic_flag filling = ATOMIC_FLAG_INIT;
 
 // lookup returns the program's definition of |name|: the main program's
 // handle searches the global scope in load order (the executable, its
@@ -47,8 +53,18 @@ static void *lookup(void *main_program, const char *name, void *self) {
 // engine's scope allocates (libstdc++ does while the engine is being
 // loaded); successful look-ups do not allocate, so this cannot recurse.
 static const struct allocator *next(void) {
-  if (__builtin_expect(program.free != NULL, 1)) {
-    return &program;
+  const struct allocator *ready =
+      atomic_load_explicit(&published, memory_order_acquire);
+  if (__builtin_expect(ready != NULL, 1)) {
+    return ready;
+  }
+  if (atomic_flag_test_and_set(&filling)) {
+    // Another thread is filling it in: a few look-ups, no waiting.
+    while ((ready = atomic_load_explicit(&published, memory_order_acquire)) ==
+           NULL) {
+      sched_yield();
+    }
+    return ready;
   }
   void *main_program = dlopen(NULL, RTLD_NOW | RTLD_NOLOAD);
   struct allocator a;
@@ -66,7 +82,8 @@ static const struct allocator *next(void) {
   a.malloc_usable_size = (size_t(*)(void *))lookup(
       main_program, "malloc_usable_size", (void *)malloc_usable_size);
   a.free = (void (*)(void *))lookup(main_program, "free", (void *)free);
-  program = a;  // |free| last: it marks the table complete
+  program = a;
+  atomic_store_explicit(&published, &program, memory_order_release);
   return &program;
 }
 
@@ -92,4 +109,16 @@ EXPORT void *memalign(size_t align, size_t size) {
 
 EXPORT size_t malloc_usable_size(void *p) {
   return next()->malloc_usable_size(p);
+}
+
+// BoringSSL frees through jemalloc's sized free when a global sdallocx
+// exists (a weak reference), whatever allocator the program's malloc is;
+// with an allocator preloaded ahead of a jemalloc-linked program, that frees
+// into the wrong heap. Defined here, its frees go where its allocations came
+// from.
+EXPORT void sdallocx(void *p, size_t size, int flags);
+EXPORT void sdallocx(void *p, size_t size, int flags) {
+  (void)size;
+  (void)flags;
+  next()->free(p);
 }
