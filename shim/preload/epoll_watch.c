@@ -17,6 +17,33 @@
 pthread_mutex_t ts_ep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct epset **sets;  // indexed by the epoll descriptor
 static size_t num_sets;
+
+// Descriptors below KNOWN_FDS that may have a set or a watch here, by bit:
+// set before either is made, cleared once close has forgotten them. close()
+// of any other descriptor, which is most of them, leaves ts_ep_lock alone,
+// so a signal handler's close() cannot deadlock on it against the thread it
+// interrupted (async-signal-safe, as close is meant to be). Above it, the
+// lock is always taken.
+#define KNOWN_FDS 65536
+static _Atomic uint64_t known[KNOWN_FDS / 64];
+
+static void know(int fd) {
+  if (fd >= 0 && fd < KNOWN_FDS) {
+    atomic_fetch_or(&known[fd / 64], 1ULL << (fd % 64));
+  }
+}
+
+static int may_know(int fd) {
+  return fd < 0 || fd >= KNOWN_FDS ||
+         (atomic_load_explicit(&known[fd / 64], memory_order_relaxed) &
+          (1ULL << (fd % 64))) != 0;
+}
+
+static void unknow(int fd) {
+  if (fd >= 0 && fd < KNOWN_FDS) {
+    atomic_fetch_and(&known[fd / 64], ~(1ULL << (fd % 64)));
+  }
+}
 static atomic_int total_watches;
 atomic_uint ts_epoll_watches_started;
 
@@ -40,6 +67,7 @@ struct epset *ts_epset_of(int epfd, int create) {
     num_sets = n;
   }
   if (sets[epfd] == NULL && create) {
+    know(epfd);
     sets[epfd] = calloc(1, sizeof(struct epset));
   }
   return sets[epfd];
@@ -255,6 +283,7 @@ static int start_watch(int epfd, int fd, struct ts_conn *conn,
   if (find_watch(set, fd) != NULL) {
     return exists;
   }
+  know(fd);
   struct watch *w = new_watch(set, fd);
   if (w == NULL) {
     return -ENOMEM;
@@ -389,10 +418,11 @@ static void forget_locked(int fd) {
     free(set);
     sets[fd] = NULL;
   }
+  unknow(fd);
 }
 
 void ts_epoll_forget_fd(int fd) {
-  if (num_sets == 0) {
+  if (!may_know(fd)) {
     return;
   }
   pthread_mutex_lock(&ts_ep_lock);
