@@ -51,7 +51,8 @@ static void *lookup(void *main_program, const char *name, void *self) {
 
 // next finds the program's allocator the first time anything in the
 // engine's scope allocates (libstdc++ does while the engine is being
-// loaded); successful look-ups do not allocate, so this cannot recurse.
+// loaded); successful look-ups do not allocate, so this cannot recurse (a
+// recursion would wait below for itself).
 static const struct allocator *next(void) {
   const struct allocator *ready =
       atomic_load_explicit(&published, memory_order_acquire);
@@ -59,7 +60,7 @@ static const struct allocator *next(void) {
     return ready;
   }
   if (atomic_flag_test_and_set(&filling)) {
-    // Another thread is filling it in: a few look-ups, no waiting.
+    // Another thread is filling it in: a few look-ups, soon done.
     while ((ready = atomic_load_explicit(&published, memory_order_acquire)) ==
            NULL) {
       sched_yield();

@@ -171,6 +171,13 @@ void ts_conn_put(struct ts_conn *conn) {
   ts_fdentry_unref(conn == NULL ? NULL : &conn->entry);
 }
 
+int ts_conn_app_nonblock(struct ts_conn *conn) {
+  pthread_mutex_lock(&conn->lock);
+  int nonblock = conn->app_nonblock;
+  pthread_mutex_unlock(&conn->lock);
+  return nonblock;
+}
+
 // How own_locked treats a session this process does not hold now.
 enum own_mode {
   OWN_USE,    // take it if nobody holds it; if another process does, fail

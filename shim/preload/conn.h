@@ -86,6 +86,10 @@ struct ts_conn *ts_conn_by_socket(int fd);
 // NULL.
 void ts_conn_put(struct ts_conn *conn);
 
+// ts_conn_app_nonblock reads |conn|'s app_nonblock under its lock: another
+// thread's fcntl(F_SETFL) or FIONBIO may be changing it.
+int ts_conn_app_nonblock(struct ts_conn *conn);
+
 // ts_conn_lock takes |conn|'s lock for work on its TLS session. When another
 // process holds the session (owner.h: they share the socket since fork()),
 // the connection fails in this process alone, and every operation on it

@@ -44,6 +44,7 @@ static void unknow(int fd) {
     atomic_fetch_and(&known[fd / 64], ~(1ULL << (fd % 64)));
   }
 }
+
 static atomic_int total_watches;
 atomic_uint ts_epoll_watches_started;
 

@@ -30,11 +30,9 @@ static void forget_fd(int fd) {
     return;
   }
   if (last) {
-    pthread_mutex_lock(&conn->lock);
-    int nonblock = conn->app_nonblock;
-    pthread_mutex_unlock(&conn->lock);
-    ts_conn_close_last(conn, fd,
-                       nonblock ? CLOSE_FLUSH_NONBLOCK_MS : CLOSE_FLUSH_MS);
+    ts_conn_close_last(
+        conn, fd,
+        ts_conn_app_nonblock(conn) ? CLOSE_FLUSH_NONBLOCK_MS : CLOSE_FLUSH_MS);
   }
   ts_conn_put(conn);
 }

@@ -14,10 +14,7 @@ static void forget(int fd, struct ts_conn *conn) {
   struct ts_conn *removed = (struct ts_conn *)ts_fdtable_remove(fd, &last);
   ts_conn_put(removed);
   ts_stdio_unfollow(fd);
-  pthread_mutex_lock(&conn->lock);
-  int nonblock = conn->app_nonblock;  // another thread's fcntl may change it
-  pthread_mutex_unlock(&conn->lock);
-  if (!nonblock) {
+  if (!ts_conn_app_nonblock(conn)) {
     int flags = TS_REAL(fcntl)(fd, F_GETFL);
     if (flags >= 0) {
       TS_REAL(fcntl)(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -51,10 +48,7 @@ static int tls_connect(int fd, const struct sockaddr *addr, socklen_t len,
   // An epoll set the program gave this socket before connect() must now see
   // it through the TLS layer (epoll_adopt.c).
   ts_epoll_adopt_all(fd, conn);
-  pthread_mutex_lock(&conn->lock);
-  int nonblock = conn->app_nonblock;
-  pthread_mutex_unlock(&conn->lock);
-  if (nonblock) {
+  if (ts_conn_app_nonblock(conn)) {
     if (r == 0) {
       // Start the handshake now; it finishes on first use.
       ts_conn_lock(conn);
