@@ -79,8 +79,11 @@ struct ts_engine {
   // handshake drives the handshake on socket |fd| without blocking. It
   // returns TS_IO_DONE once the handshake has completed and the peer is
   // verified (calling it again then returns TS_IO_DONE at once), and
-  // TS_IO_CLOSED when the peer closed without sending a byte (a port probe,
-  // a health check): a failure, but not one worth an error line.
+  // TS_IO_CLOSED, on a server, when the client went away without a word:
+  // closed before sending a byte (a port probe, a health check), or ended or
+  // reset the connection mid-handshake with no alert (a client that gave
+  // up). A failure, but not one worth an error line; error() says which. A
+  // client whose server does the same has failed: TS_IO_FAILED.
   enum ts_io (*handshake)(struct ts_tls *tls, int fd);
 
   // read decrypts up to |len| bytes into |buf| without blocking; with |peek|

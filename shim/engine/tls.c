@@ -179,6 +179,20 @@ static int client(const struct ts_tls *tls) {
   return tls->ctx->rule->role == TS_ROLE_CLIENT;
 }
 
+// client_left tells whether a server's handshake ended because the client
+// went away (an end of stream, a reset, a broken pipe) rather than because it
+// sent an alert or something that is not TLS. Clients do that routinely (ab
+// closing its spare connections, a client that gave up waiting), so, as
+// nginx does, it is not worth an error line; an alert is.
+static int client_left(const struct ts_tls *tls) {
+  if (tls->peer_alert >= 0 || ERR_peek_error() != 0 ||
+      (tls->got_first_byte && !looks_like_tls(tls->first_byte))) {
+    return 0;  // a plaintext peer is refused, whenever it leaves
+  }
+  return tls->saw_eof || tls->sock_errno == ECONNRESET ||
+         tls->sock_errno == EPIPE;
+}
+
 enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
   begin_call(tls, fd);
   if (!tls->handshake_done) {
@@ -192,11 +206,12 @@ enum ts_io engine_handshake(struct ts_tls *tls, int fd) {
           tls->reason[0] = '\0';
           tls_set_reason(tls, ECONNRESET,
                          "peer closed the connection before sending anything");
-          return TS_IO_CLOSED;
-        }
-        if (io == TS_IO_CLOSED) {
+        } else if (io == TS_IO_CLOSED) {
           tls_set_reason(tls, ECONNRESET,
                          "peer closed the connection during the handshake");
+        }
+        if (!client(tls) && client_left(tls)) {
+          return TS_IO_CLOSED;
         }
         wire_flush(tls);  // let our alert reach the peer if it can
         return TS_IO_FAILED;

@@ -356,9 +356,10 @@ static int step_handshake(struct ts_conn *conn, int fd) {
       conn->want = io;
       return -EAGAIN;
     case TS_IO_CLOSED:
-      // A probe that connected and left: routine, so no error line.
-      ts_log_debug("%s: %s", conn->label,
-                   conn->engine->error(conn->tls, &engine_errno));
+      // A probe that connected and left, or a client that gave up: routine,
+      // so no error line; info keeps its one line per connection.
+      ts_log_info("%s: %s", conn->label,
+                  conn->engine->error(conn->tls, &engine_errno));
       ts_conn_fail_locked(conn, fd, handshake_errno(conn), NULL);
       return -conn->fail_errno;
     case TS_IO_FAILED:

@@ -1100,3 +1100,86 @@ Test(engine, probe_that_sends_nothing_is_closed_not_failed) {
   eng->tls_free(s);
   close(sv[1]);
 }
+
+// A client that leaves in the middle of a server's handshake (ab closing its
+// spare connections, a client that gave up) is routine for the server: the
+// handshake ends as closed, not failed, so the preload writes no error line.
+Test(engine, client_leaving_mid_handshake_is_closed_for_the_server) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);  // ClientHello
+  cr_assert_eq(shutdown(p.cfd, SHUT_RDWR), 0);
+  cr_assert_eq(eng->handshake(p.s, p.sfd), TS_IO_CLOSED);
+  int e = 0;
+  const char *why = eng->error(p.s, &e);
+  cr_assert(strstr(why, "closed") != NULL || strstr(why, "socket error"), "%s",
+            why);
+  close_pair(&p);
+}
+
+Test(engine, client_reset_mid_handshake_is_closed_for_the_server) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);
+  fail_recv_number = recv_calls + 1;  // the server's next recvmsg
+  enum ts_io s = eng->handshake(p.s, p.sfd);
+  fail_recv_number = 0;
+  cr_assert_eq(s, TS_IO_CLOSED);
+  int e = 0;
+  const char *why = eng->error(p.s, &e);
+  cr_assert(strstr(why, "reset") != NULL, "%s", why);
+  close_pair(&p);
+}
+
+// A client whose server leaves mid-handshake has not reached the service it
+// asked for: that stays a failure, with an error line.
+Test(engine, server_leaving_mid_handshake_fails_the_client) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);
+  cr_assert_eq(shutdown(p.sfd, SHUT_RDWR), 0);
+  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_FAILED);
+  int e = 0;
+  const char *why = eng->error(p.c, &e);
+  cr_assert(strstr(why, "before sending anything") != NULL, "%s", why);
+  close_pair(&p);
+}
+
+// An alert is the peer's word that something is wrong: still a failure.
+Test(engine, client_alert_mid_handshake_fails_the_server) {
+  struct ts_rule cr = client_rule(CERTS "other-ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct pair p;
+  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  enum ts_io c;
+  enum ts_io s;
+  cr_assert_not(handshake(&p, &c, &s));
+  cr_assert_eq(s, TS_IO_FAILED);
+  int e = 0;
+  const char *why = eng->error(p.s, &e);
+  cr_assert(strstr(why, "alert") != NULL, "%s", why);
+  close_pair(&p);
+}
+
+// A plaintext peer is refused as one even when it leaves before a whole
+// record could be read.
+Test(engine, plaintext_client_that_leaves_still_fails) {
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  struct ts_tls_ctx *sctx = ctx_or_die(&sr);
+  int sv[2];
+  cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+  char err[256];
+  struct ts_tls *s = eng->tls_new(sctx, NULL, "plain", err, sizeof(err));
+  cr_assert_eq(write(sv[0], "hi", 2), 2);
+  cr_assert_eq(shutdown(sv[0], SHUT_RDWR), 0);
+  cr_assert_eq(eng->handshake(s, sv[1]), TS_IO_FAILED);
+  eng->tls_free(s);
+  close(sv[0]);
+  close(sv[1]);
+}
