@@ -238,7 +238,7 @@ ssize_t ts_conn_recv(struct ts_conn *conn, int fd, void *buf, size_t len,
   size_t got = 0;
   struct deadline dl = {0, 0, 0, 0};
   if (flags & MSG_OOB) {
-    return -EINVAL;  // TLS has no out-of-band data; never read it in-band
+    return -EINVAL;  // none is ever pending (it is sent in-band), as TCP says
   }
   if (len == 0) {
     return 0;
@@ -306,7 +306,18 @@ ssize_t ts_conn_send(struct ts_conn *conn, int fd, const void *buf, size_t len,
   size_t sent = 0;
   struct deadline dl = {0, 0, 0, 0};
   if (flags & MSG_OOB) {
-    return -EOPNOTSUPP;  // urgent data would bypass TLS
+    // TCP's urgent data would bypass TLS. It goes in-band, in order, as a
+    // peer reading with SO_OOBINLINE would see it: telnet's "send synch" or
+    // ftp's ABOR then work on, where failing the send ended the session.
+    ts_conn_lock(conn);
+    if (!conn->urgent_logged) {
+      conn->urgent_logged = 1;
+      ts_log_warn(
+          "%s: urgent data (MSG_OOB) sent in-band, in order: TLS has "
+          "no out-of-band channel",
+          conn->label);
+    }
+    ts_conn_unlock(conn);
   }
   if (len == 0) {
     return 0;
