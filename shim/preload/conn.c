@@ -195,6 +195,17 @@ static int own_locked(struct ts_conn *conn, enum own_mode mode) {
   if (ts_owner_begin(&conn->owner, mode != OWN_HELD)) {
     return 1;
   }
+  if (mode == OWN_USE && conn->ended_here) {
+    // This process closed it (another thread's close or dup2) while this
+    // thread still held the connection: no other process is involved, and
+    // the descriptor is gone.
+    conn->state = TS_CONN_FAILED;
+    conn->fail_errno = EBADF;
+    conn->error_pending = 1;
+    ts_conn_edge_bump(conn);
+    ts_conn_touch(conn);
+    return 0;
+  }
   if (mode == OWN_USE) {
     char reason[200];
     pid_t holder = ts_owner_holder(&conn->owner);

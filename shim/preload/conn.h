@@ -47,6 +47,7 @@ struct ts_conn {
   int fail_errno;          // the errno of a failed connection
   int error_pending;       // getsockopt(SO_ERROR) has yet to report fail_errno
   int used;                // this process has moved data on the connection
+  int ended_here;          // this process closed it (ts_conn_close_last)
   int urgent_logged;       // the log has said that MSG_OOB data went in-band
   struct ts_owner owner;   // which process may use the session (owner.h)
   uint64_t sock_cookie;    // the socket's SO_COOKIE (vfork.h)

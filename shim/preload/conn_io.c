@@ -445,6 +445,7 @@ void ts_conn_close_last(struct ts_conn *conn, int fd, int timeout_ms) {
   // The session is over here; if this process held it, for every process
   // (and its word is free again, even at exit).
   pthread_mutex_lock(&conn->lock);
+  conn->ended_here = 1;
   ts_owner_release(&conn->owner);
   pthread_mutex_unlock(&conn->lock);
 }

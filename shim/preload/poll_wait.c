@@ -38,6 +38,21 @@ struct poll_state {
   uint32_t *early;         // readiness known without the kernel
 };
 
+// follow_fd makes |st->conns[i]| the connection that |fd| names now: while
+// the kernel waited, another thread may have closed the descriptor, or put
+// another in its place with dup2 (Java's Socket.close() does, to wake its
+// reader). Returns 1 when that changed.
+static int follow_fd(struct poll_state *st, nfds_t i, int fd) {
+  struct ts_conn *now = ts_conn_get(fd);
+  if (now == st->conns[i]) {
+    ts_conn_put(now);
+    return 0;
+  }
+  ts_conn_put(st->conns[i]);
+  st->conns[i] = now;
+  return 1;
+}
+
 // one_round asks the kernel once, waiting up to |wait| (NULL: forever), and
 // fills |fds[].revents|. Returns the ready count or -errno.
 static int one_round(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
@@ -71,11 +86,18 @@ static int one_round(struct pollfd *fds, nfds_t nfds, struct poll_state *st,
     uint32_t revents = (uint16_t)st->kernel[i].revents;
     if (st->conns[i] != NULL) {
       uint32_t wanted = (uint16_t)fds[i].events | POLLERR | POLLHUP | POLLNVAL;
-      if (revents != 0) {
-        revents = ts_conn_ready_complete(st->conns[i], fds[i].fd,
-                                         (uint16_t)fds[i].events, revents);
+      if (follow_fd(st, i, fds[i].fd)) {
+        // The kernel looked at what the number names now: POLLNVAL after a
+        // close, another file's events after a dup2. A new TLS connection
+        // there is asked in the next round.
+        revents = st->conns[i] == NULL ? revents & wanted : 0;
+      } else {
+        if (revents != 0) {
+          revents = ts_conn_ready_complete(st->conns[i], fds[i].fd,
+                                           (uint16_t)fds[i].events, revents);
+        }
+        revents = (revents | st->early[i]) & wanted;
       }
-      revents = (revents | st->early[i]) & wanted;
     }
     fds[i].revents = (short)revents;
     ready += revents != 0;
