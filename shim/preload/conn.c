@@ -195,38 +195,36 @@ static int own_locked(struct ts_conn *conn, enum own_mode mode) {
   if (ts_owner_begin(&conn->owner, mode != OWN_HELD)) {
     return 1;
   }
-  if (mode == OWN_USE && conn->ended_here) {
-    // This process closed it (another thread's close or dup2) while this
-    // thread still held the connection: no other process is involved, and
-    // the descriptor is gone.
-    conn->state = TS_CONN_FAILED;
-    conn->fail_errno = EBADF;
-    conn->error_pending = 1;
-    ts_conn_edge_bump(conn);
-    ts_conn_touch(conn);
+  if (mode != OWN_USE) {
     return 0;
   }
-  if (mode == OWN_USE) {
-    char reason[200];
+  // EBADF when this process closed it (another thread's close or dup2)
+  // while this thread still held the connection: the descriptor is gone and
+  // no other process is involved. Otherwise another process, since fork(),
+  // has the session.
+  int err = EBADF;
+  if (!conn->ended_here) {
+    err = ECONNRESET;
     pid_t holder = ts_owner_holder(&conn->owner);
     if (holder != 0) {
-      snprintf(reason, sizeof(reason),
-               "process %d holds this TLS session, whose socket this process "
-               "shares since fork(); only one process can use a session",
-               (int)holder);
+      ts_log_error(
+          "%s: process %d holds this TLS session, whose socket this "
+          "process shares since fork(); only one process can use a "
+          "session",
+          conn->label, (int)holder);
     } else {
-      snprintf(reason, sizeof(reason),
-               "another process that shares this socket since fork() has "
-               "used or ended this TLS session; only one process can use a "
-               "session");
+      ts_log_error(
+          "%s: another process that shares this socket since fork() "
+          "has used or ended this TLS session; only one process can "
+          "use a session",
+          conn->label);
     }
-    ts_log_error("%s: %s", conn->label, reason);
-    conn->state = TS_CONN_FAILED;
-    conn->fail_errno = ECONNRESET;
-    conn->error_pending = 1;
-    ts_conn_edge_bump(conn);
-    ts_conn_touch(conn);
   }
+  conn->state = TS_CONN_FAILED;
+  conn->fail_errno = err;
+  conn->error_pending = 1;
+  ts_conn_edge_bump(conn);
+  ts_conn_touch(conn);
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "in_poll_util.h"
 
 struct reader {
   int fd;
@@ -35,21 +36,6 @@ static void *read_once(void *arg) {
   r->result = read(r->fd, buf, sizeof(buf));
   r->err = errno;
   return NULL;
-}
-
-// in_poll returns whether thread |tid| is inside poll() or ppoll() now.
-static int in_poll(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-  FILE *f = fopen(path, "re");
-  long nr = -1;
-  if (f != NULL) {
-    if (fscanf(f, "%ld", &nr) != 1) {
-      nr = -1;
-    }
-    fclose(f);
-  }
-  return nr == SYS_poll || nr == SYS_ppoll;
 }
 
 static void pause_ms(long ms) {

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "connect_util.h"
+#include "in_poll_util.h"
 
 struct poller {
   int fd;
@@ -37,21 +38,6 @@ static void *poll_once(void *arg) {
   p->result = poll(&pfd, 1, 20000);
   p->revents = pfd.revents;
   return NULL;
-}
-
-// in_poll returns whether thread |tid| is inside poll() or ppoll() now.
-static int in_poll(pid_t tid) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
-  FILE *f = fopen(path, "re");
-  long nr = -1;
-  if (f != NULL) {
-    if (fscanf(f, "%ld", &nr) != 1) {
-      nr = -1;
-    }
-    fclose(f);
-  }
-  return nr == SYS_poll || nr == SYS_ppoll;
 }
 
 int main(int argc, char **argv) {
