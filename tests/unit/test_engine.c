@@ -1101,15 +1101,28 @@ Test(engine, probe_that_sends_nothing_is_closed_not_failed) {
   close(sv[1]);
 }
 
+// open_after_client_hello opens a client and server pair over the test CA
+// whose client has sent its ClientHello, and nothing else has happened.
+static void open_after_client_hello(struct pair *p) {
+  struct ts_rule cr = client_rule(CERTS "ca.pem");
+  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
+  open_pair(p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
+  cr_assert_eq(eng->handshake(p->c, p->cfd), TS_IO_WANT_READ);
+}
+
+// expect_reason asserts that |tls| failed for a reason that says |text|.
+static void expect_reason(const struct ts_tls *tls, const char *text) {
+  int e = 0;
+  const char *why = eng->error(tls, &e);
+  cr_assert(strstr(why, text) != NULL, "%s", why);
+}
+
 // A client that leaves in the middle of a server's handshake (ab closing its
 // spare connections, a client that gave up) is routine for the server: the
 // handshake ends as closed, not failed, so the preload writes no error line.
 Test(engine, client_leaving_mid_handshake_is_closed_for_the_server) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
   struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
-  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);  // ClientHello
+  open_after_client_hello(&p);
   cr_assert_eq(shutdown(p.cfd, SHUT_RDWR), 0);
   cr_assert_eq(eng->handshake(p.s, p.sfd), TS_IO_CLOSED);
   int e = 0;
@@ -1120,34 +1133,24 @@ Test(engine, client_leaving_mid_handshake_is_closed_for_the_server) {
 }
 
 Test(engine, client_reset_mid_handshake_is_closed_for_the_server) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
   struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
-  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);
+  open_after_client_hello(&p);
   fail_recv_number = recv_calls + 1;  // the server's next recvmsg
   enum ts_io s = eng->handshake(p.s, p.sfd);
   fail_recv_number = 0;
   cr_assert_eq(s, TS_IO_CLOSED);
-  int e = 0;
-  const char *why = eng->error(p.s, &e);
-  cr_assert(strstr(why, "reset") != NULL, "%s", why);
+  expect_reason(p.s, "reset");
   close_pair(&p);
 }
 
 // A client whose server leaves mid-handshake has not reached the service it
 // asked for: that stays a failure, with an error line.
 Test(engine, server_leaving_mid_handshake_fails_the_client) {
-  struct ts_rule cr = client_rule(CERTS "ca.pem");
-  struct ts_rule sr = server_rule(CERTS "server.pem", CERTS "server.key");
   struct pair p;
-  open_pair(&p, ctx_or_die(&cr), ctx_or_die(&sr), "localhost");
-  cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_WANT_READ);
+  open_after_client_hello(&p);
   cr_assert_eq(shutdown(p.sfd, SHUT_RDWR), 0);
   cr_assert_eq(eng->handshake(p.c, p.cfd), TS_IO_FAILED);
-  int e = 0;
-  const char *why = eng->error(p.c, &e);
-  cr_assert(strstr(why, "before sending anything") != NULL, "%s", why);
+  expect_reason(p.c, "before sending anything");
   close_pair(&p);
 }
 
@@ -1161,9 +1164,7 @@ Test(engine, client_alert_mid_handshake_fails_the_server) {
   enum ts_io s;
   cr_assert_not(handshake(&p, &c, &s));
   cr_assert_eq(s, TS_IO_FAILED);
-  int e = 0;
-  const char *why = eng->error(p.s, &e);
-  cr_assert(strstr(why, "alert") != NULL, "%s", why);
+  expect_reason(p.s, "alert");
   close_pair(&p);
 }
 
